@@ -1,0 +1,104 @@
+"""The `perfpay` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import PerfpayError
+from .periods import Period
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--inputs", default="inputs", help="folder of input tables (default: inputs/)")
+    p.add_argument("--params", default="params", help="folder of params YAML (default: params/)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="perfpay", description="Performance scores and pay.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="validate inputs and params; list every problem")
+    check.add_argument("--period", help="only rows of this period (2026-07, 2026Q3, 2026H2, 2026)")
+    _common(check)
+
+    score = sub.add_parser("score", help="score a period and write scores.csv and explain.csv")
+    score.add_argument("--period", required=True, help="2026-07, 2026Q3, 2026H2 or 2026")
+    score.add_argument("--department", action="append", help="only this department (repeatable)")
+    score.add_argument("--out", default="outputs", help="output folder (default: outputs/)")
+    score.add_argument("--skip-invalid", action="store_true",
+                       help="score the valid rows even when some rows have errors (they are listed)")
+    _common(score)
+    return parser
+
+
+def _load(args, period):
+    from .inputs import load_inputs
+    from .params import load_params
+
+    params = load_params(Path(args.params))
+    inputs = load_inputs(Path(args.inputs), params.catalog, period)
+    return params, inputs
+
+
+def cmd_check(args) -> int:
+    period = Period.parse(args.period) if args.period else None
+    _, inputs = _load(args, period)
+    report = inputs.report
+    print(report.format() if report.problems else "no problems found")
+    print(report.summary())
+    return 1 if report.has_errors else 0
+
+
+def cmd_score(args) -> int:
+    from .output import write_all
+    from .scorecard import explain_table, score, scores_table
+
+    period = Period.parse(args.period)
+    params, inputs = _load(args, period)
+    report = inputs.report
+    if report.has_errors and not args.skip_invalid:
+        print(report.format(), file=sys.stderr)
+        print(f"{report.summary()}\nnot scored: fix the errors above, or pass --skip-invalid "
+              "to score the valid rows (the skipped rows are then listed in problems.csv)", file=sys.stderr)
+        return 1
+    known = sorted(inputs.roster["department"].unique())
+    wanted = args.department or known
+    unknown = [d for d in wanted if d not in known]
+    if unknown:
+        print(f"unknown department(s) {unknown}; the roster has {known}", file=sys.stderr)
+        return 2
+    out = Path(args.out) / period.label
+    files = {}
+    for dept in wanted:
+        result = score(params, inputs, period, dept)
+        files[out / dept / "scores.csv"] = scores_table(result)
+        files[out / dept / "explain.csv"] = explain_table(result)
+        for note in result.notes:
+            print(f"{dept}: {note}")
+        table = scores_table(result)
+        grades = table["grade"].value_counts().to_dict() if len(table) else {}
+        print(f"{dept}: {len(table)} people scored for {period}; grades {grades}")
+    if report.problems:
+        files[out / "problems.csv"] = report.to_frame()
+    write_all(files)
+    if report.problems:
+        print(report.summary())
+    print(f"wrote {len(files)} files under {out}/")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            return cmd_check(args)
+        return cmd_score(args)
+    except PerfpayError as exc:
+        print(f"perfpay: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
