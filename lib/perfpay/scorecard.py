@@ -87,7 +87,8 @@ def _rating_points(card: Card, ratings: pd.DataFrame) -> pd.DataFrame:
     r = r.merge(levels, on=["indicator", "level"], how="left")
     score = round_half_up(ints(r["score"].to_numpy(dtype=object)), MICRO // CENT)
     has_score = present(r["score"].to_numpy(dtype=object))
-    r["pts"] = np.where(has_score, score, r["lv_pts"].fillna(0).to_numpy(dtype=object))
+    lv = r["lv_pts"].astype("Int64").fillna(0).to_numpy(dtype="int64")
+    r["pts"] = np.where(has_score, score, lv).astype("int64")
     return r
 
 
@@ -97,11 +98,11 @@ def _ratings(people, rated: pd.DataFrame, key: str) -> pd.DataFrame:
     if rows.empty:
         return out
     agg = rows.groupby([ID, "rater_role"])["pts"].agg(["sum", "count"]).unstack("rater_role")
+    agg.columns = [f"r:{role}:{'sum' if stat == 'sum' else 'n'}" for stat, role in agg.columns]
     got = people[[ID]].merge(agg, left_on=ID, right_index=True, how="left")
-    for (stat, role) in agg.columns:
-        col = f"r:{role}:sum" if stat == "sum" else f"r:{role}:n"
-        out[col] = obj(got[(stat, role)].fillna(0).to_numpy()).astype(int).astype(object) \
-            if stat == "count" else obj(got[(stat, role)].fillna(0).to_numpy())
+    for col in agg.columns:
+        values = got[col].fillna(0).to_numpy()
+        out[col] = obj(values.astype("int64"))     # centipoints and counts are small integers
     return out
 
 
@@ -113,11 +114,11 @@ def _adjustments(people, adjustments: pd.DataFrame, key: str) -> pd.DataFrame:
     rows = adjustments[adjustments["indicator"] == key].copy()
     if rows.empty:
         return out
-    rows["c"] = round_half_up(ints(rows["points"].to_numpy(dtype=object)), MICRO // CENT)
+    rows["c"] = round_half_up(ints(rows["points"].to_numpy(dtype=object)), MICRO // CENT).astype("int64")
     rows["why"] = rows["reason"].astype(str) + " (" + rows["approved_by"].astype(str) + ")"
     agg = rows.groupby(ID).agg(adj=("c", "sum"), adj_n=("c", "size"), adj_note=("why", "; ".join))
     got = people[[ID]].merge(agg, left_on=ID, right_index=True, how="left")
-    out["adj"] = obj(got["adj"].fillna(0).to_numpy())
+    out["adj"] = obj(got["adj"].fillna(0).to_numpy(dtype="int64"))
     out["adj_n"] = got["adj_n"].fillna(0).astype(int).to_numpy()
     out["adj_note"] = got["adj_note"].fillna("").to_numpy()
     return out
