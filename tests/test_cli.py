@@ -1,0 +1,95 @@
+"""The `perfpay` command end to end, as finance runs it."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT, write_tables
+
+PEOPLE = [
+    {"employee_id": "H003", "name": "郑组长", "department": "BD组", "branch": "总部", "role": "BD商家维护组",
+     "hire_date": "2018-01-01"},
+    {"employee_id": "E1", "name": "马超", "department": "BD组", "branch": "华东分部", "role": "BD商家维护组",
+     "hire_date": "2020-01-01", "manager_id": "H003"},
+    {"employee_id": "K1", "name": "李强", "department": "大客户部", "branch": "总部", "role": "大客户经理",
+     "hire_date": "2020-01-01", "manager_id": "H003", "monthly_bonus_base": "4000"},
+]
+
+
+def perfpay(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "perfpay.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, encoding="utf-8")
+
+
+def inputs(tmp_path, extra_actuals=()):
+    actuals = [{"period": "2026-07", "employee_id": "E1", "indicator": "merchant_visits", "actual": 80},
+               {"period": "2026-07", "employee_id": "K1", "indicator": "销售任务", "actual": 180000},
+               *extra_actuals]
+    targets = [{"period": "2026-07", "employee_id": "K1", "indicator": "sales_task", "target": 200000}]
+    return write_tables(tmp_path / "in", {"roster": PEOPLE, "actuals": actuals, "targets": targets})
+
+
+def read(path: Path):
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), f"{path} has no BOM"
+    return list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+
+
+def test_score_writes_scores_and_explain_per_department(tmp_path):
+    out = tmp_path / "out"
+    r = perfpay("score", "--period", "2026-07", "--inputs", str(inputs(tmp_path)),
+                "--params", str(ROOT / "params"), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    scores = read(out / "2026-07" / "大客户部" / "scores.csv")
+    assert list(scores[0])[:6] == ["period", "employee_id", "name", "department", "branch", "role"]
+    assert {"total", "grade", "rank", "销售任务"} <= set(scores[0])
+    k1 = next(s for s in scores if s["employee_id"] == "K1")
+    assert k1["销售任务"] == "24.00"            # 90% of target: 2 steps × −3
+    explain = read(out / "2026-07" / "大客户部" / "explain.csv")
+    task = next(e for e in explain if e["employee_id"] == "K1" and e["indicator_key"] == "sales_task")
+    assert task["points"] == "24.00" and "2 steps × −3" in task["note"]
+    assert task["source"], "the input rows behind the points are named"
+    assert (out / "2026-07" / "BD组" / "scores.csv").exists()
+
+
+def test_one_department_only(tmp_path):
+    out = tmp_path / "out"
+    r = perfpay("score", "--period", "2026-07", "--department", "BD组", "--inputs", str(inputs(tmp_path)),
+                "--params", str(ROOT / "params"), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert [p.name for p in (out / "2026-07").iterdir() if p.is_dir()] == ["BD组"]
+
+
+def test_errors_stop_scoring_and_write_nothing(tmp_path):
+    out = tmp_path / "out"
+    bad = [{"period": "2026-07", "employee_id": "E9", "indicator": "merchant_visits", "actual": 3},
+           {"period": "2026-07", "employee_id": "E1", "indicator": "merchant_certification_rate", "actual": "abc"}]
+    folder = inputs(tmp_path, bad)
+    r = perfpay("score", "--period", "2026-07", "--inputs", str(folder), "--params", str(ROOT / "params"),
+                "--out", str(out))
+    assert r.returncode == 1
+    assert "E9" in r.stderr and "abc" in r.stderr and "--skip-invalid" in r.stderr
+    assert not out.exists()
+    check = perfpay("check", "--inputs", str(folder), "--params", str(ROOT / "params"))
+    assert check.returncode == 1 and "E9" in check.stdout
+
+    r = perfpay("score", "--period", "2026-07", "--inputs", str(folder), "--params", str(ROOT / "params"),
+                "--out", str(out), "--skip-invalid")
+    assert r.returncode == 0, r.stderr
+    problems = read(out / "2026-07" / "problems.csv")
+    skipped = [p for p in problems if p["skipped"] == "True"]
+    assert {p["value"] for p in skipped} >= {"E9", "abc"}
+
+
+def test_bad_period_is_a_clear_error(tmp_path):
+    r = perfpay("score", "--period", "2026-13", "--inputs", str(inputs(tmp_path)),
+                "--params", str(ROOT / "params"), "--out", str(tmp_path / "o"))
+    assert r.returncode == 2 and "month 13" in r.stderr
+
+
+def test_check_passes_on_clean_inputs(tmp_path):
+    r = perfpay("check", "--period", "2026-07", "--inputs", str(inputs(tmp_path)), "--params", str(ROOT / "params"))
+    assert r.returncode == 0, r.stdout + r.stderr
