@@ -46,8 +46,7 @@ def cmd_check(args) -> int:
     period = Period.parse(args.period) if args.period else None
     _, inputs = _load(args, period)
     report = inputs.report
-    print(report.format() if report.problems else "no problems found")
-    print(report.summary())
+    print(report.format() if report.problems else f"no problems found in {args.inputs}")
     return 1 if report.has_errors else 0
 
 

@@ -1,0 +1,122 @@
+"""Row checks over one table, lazily: flag rows, never raise, remember what was wrong."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..errors import PerfpayError
+from .values import period_of
+from .contracts import TABLES
+from .report import Problem, Report
+
+
+def where(file, sheet, row) -> str:
+    return f"{file}" + (f" sheet {sheet}" if sheet else "") + f" row {row}"
+
+
+class Checker:
+    """One table under check.
+
+    `df` holds the text columns as read plus parsed columns added by the checks.
+    `flag(mask, column, message, fix)` reports every row of `mask`; message and fix are
+    format strings over the row's columns (or callables of the row dict); extra per-row
+    Series may be passed as keyword arguments. `_col` is the header of `column` as written.
+    Errors mark the rows as left out and the column as wrong, so that later checks that
+    need the column (`ok(column)`) skip those rows instead of piling up follow-on problems.
+    """
+
+    def __init__(self, table: str, frame: pd.DataFrame, headers: dict, report: Report):
+        self.table = table
+        self.df = frame.copy()
+        self.headers = headers
+        self.report = report
+        self.bad = pd.Series(False, index=self.df.index)
+        self.bad_col: dict[str, pd.Series] = {}
+
+    @property
+    def spec(self):
+        return TABLES[self.table]
+
+    def ok(self, *columns: str) -> pd.Series:
+        """Rows whose `columns` have no error (and are still kept)."""
+        mask = ~self.bad if not columns else pd.Series(True, index=self.df.index)
+        for c in columns:
+            if c in self.bad_col:
+                mask &= ~self.bad_col[c]
+        return mask
+
+    def keep(self, mask: pd.Series) -> None:
+        """Drop the rows outside `mask` (e.g. outside the period asked for) from the check."""
+        self.df = self.df[mask]
+        self.bad = self.bad[mask]
+        self.bad_col = {c: m[mask] for c, m in self.bad_col.items()}
+
+    def header(self, file, sheet, column) -> str | None:
+        if column is None:
+            return None
+        return self.headers.get((file, sheet), {}).get(column, column)
+
+    def flag(self, mask, column, message, fix, severity="error", skipped=None, value=None, **extra):
+        mask = pd.Series(mask, index=self.df.index).fillna(False).astype(bool)
+        if not mask.any():
+            return 0
+        rows = self.df.loc[mask]
+        records = rows.to_dict("records")
+        extra = {k: (v.loc[mask].tolist() if isinstance(v, pd.Series) else [v] * len(rows))
+                 for k, v in extra.items()}
+        for i, rec in enumerate(records):
+            for k, vs in extra.items():
+                rec[k] = vs[i]
+            col = self.header(rec["_file"], rec["_sheet"], column)
+            rec["_col"] = col
+            text = _text(message, rec)
+            self.report.add(Problem(
+                severity, self.table, rec["_file"], rec["_sheet"], int(rec["_row"]), col,
+                _text(value, rec) if value is not None else (rec.get(column) if column else None),
+                text, _text(fix, rec), skipped))
+        leaves_out = skipped if skipped is not None else severity == "error"
+        if leaves_out:
+            self.bad |= mask
+            key = column or "_row"
+            self.bad_col[key] = self.bad_col.get(key, pd.Series(False, index=self.df.index)) | mask
+        return int(mask.sum())
+
+    def flag_reasons(self, reasons: pd.Series, column, fix, **kw):
+        """Flag the rows whose `reasons` text is not empty, with that text as the message."""
+        return self.flag(reasons.ne("") & reasons.notna(), column, "{_reason}", fix, _reason=reasons, **kw)
+
+    def where(self, mask=None) -> pd.Series:
+        """'file sheet row N' of the rows of `mask` (all rows when None)."""
+        d = self.df if mask is None else self.df[mask]
+        return pd.Series([where(f, s, r) for f, s, r in zip(d["_file"], d["_sheet"], d["_row"])],
+                         index=d.index, dtype=object)
+
+
+def _text(template, rec) -> str:
+    if callable(template):
+        return template(rec)
+    return str(template).format_map(rec)
+
+
+class Catalogs:
+    """catalog_for, called once per period; a period without cards is remembered as an error text."""
+
+    def __init__(self, catalog_for):
+        self.catalog_for = catalog_for
+        self.cache: dict[str, tuple[object, str]] = {}
+
+    def get(self, period):
+        """(catalog, "") or (None, why) for a Period or a period label."""
+        label = str(period)
+        if label not in self.cache:
+            try:
+                self.cache[label] = (self.catalog_for(period_of(label)), "")
+            except (PerfpayError, LookupError, ValueError) as exc:
+                self.cache[label] = (None, f"{type(exc).__name__}: {exc}")
+        return self.cache[label]
+
+    def card(self, period, card_key):
+        return self.get(period)[0].cards[card_key]
+
+    def indicator(self, period, card_key, indicator_key):
+        return self.card(period, card_key).indicator(indicator_key)

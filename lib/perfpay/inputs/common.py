@@ -1,0 +1,225 @@
+"""Checks shared by the tables: blanks, periods, employees, cards, indicators, duplicates.
+
+Checked columns stay plain text so that pandas can hash and compare them fast:
+`period_v` is the canonical period label, `_card` the card key, `indicator_v` the
+indicator key. Cards and indicators themselves come from `Catalogs` once per distinct case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import reduce
+
+import pandas as pd
+
+from ..periods import Period
+from . import values as V
+from .checker import Catalogs, Checker
+
+SEP = "\x1f"
+CADENCE_UNIT = {"monthly": "month", "quarterly": "quarter"}
+UNIT_EXAMPLE = {"month": "a month such as 2026-07", "quarter": "a quarter such as 2026Q3"}
+CASE = ["period_v", "_card", "indicator_v"]       # the columns that name one indicator
+
+
+@dataclass
+class People:
+    """What the other tables need from the roster."""
+    role: dict[str, str] = field(default_factory=dict)       # kept employee -> role as written
+    hire: dict[str, date] = field(default_factory=dict)
+    leave: dict[str, date | None] = field(default_factory=dict)
+    rejected: dict[str, str] = field(default_factory=dict)   # left-out employee -> where its rows are
+    everyone: set[str] = field(default_factory=set)          # every id written in the roster
+
+
+def keys(d: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """One text key per row from `columns` (None as empty)."""
+    def text(c):
+        t = d[c].astype(str)
+        t[d[c].isna()] = ""
+        return t
+    return reduce(lambda a, b: a + SEP + b, (text(c) for c in columns))
+
+
+def fill(template: str, rec: dict) -> str:
+    """Put a row's employee and period into a message made once per distinct case."""
+    return template.replace("<employee>", str(rec.get("employee_id", ""))).replace(
+        "<period>", str(rec.get("period_v", "")))
+
+
+def indicator_attr(chk: Checker, catalogs: Catalogs, fn, mask=None) -> pd.Series:
+    """fn(indicator) for every row with an indicator, once per distinct indicator."""
+    d = chk.df
+    m = d["indicator_v"].notna() if mask is None else mask & d["indicator_v"].notna()
+    return V.per_case(d, m, CASE, lambda p, c, i: fn(catalogs.indicator(p, c, i)))[0]
+
+
+def indicator_of(catalogs: Catalogs, rec: dict):
+    return catalogs.indicator(rec["period_v"], rec["_card"], rec["indicator_v"])
+
+
+def check_blanks(chk: Checker, fixes: dict[str, str] | None = None) -> None:
+    fixes = fixes or {}
+    for col in chk.spec.columns:
+        if col.needs_value:
+            chk.flag(chk.df[col.name].eq(""), col.name, f"{col.name} is blank",
+                     fixes.get(col.name, "fill in the {_col}"))
+
+
+def check_periods(chk: Checker, within: Period | None) -> None:
+    """Parse `period`; keep only rows inside `within` (rows whose period is wrong stay, to be reported)."""
+    labels, reasons = V.column(chk.df["period"], V.to_period)
+    chk.df["period_v"] = labels
+    chk.flag_reasons(reasons, "period", V.PERIOD_HELP)
+    if within is not None:
+        inside = V.map_unique(labels, lambda p: within.contains(V.period_of(p)))
+        chk.keep(labels.isna() | inside.eq(True))
+
+
+def check_dates(chk: Checker, within: Period | None) -> None:
+    """Events: parse `date`, derive its month `period_v`, keep dates inside `within`."""
+    dates, reasons = V.column(chk.df["date"], V.to_date)
+    chk.df["date_v"] = dates
+    chk.df["period_v"] = V.map_unique(dates, lambda d: Period.of_month(d.year, d.month).label)
+    chk.flag_reasons(reasons, "date", V.DATE_HELP)
+    if within is not None:
+        inside = V.map_unique(dates, within.contains)
+        chk.keep(dates.isna() | inside.eq(True))
+
+
+def latest_period(checkers) -> Period | None:
+    seen = set()
+    for chk in checkers:
+        if "period_v" in chk.df:
+            seen.update(p for p in pd.unique(chk.df["period_v"].dropna().to_numpy()))
+    periods = [V.period_of(p) for p in seen]
+    return max(periods, key=lambda p: (p.start, p.size)) if periods else None
+
+
+def parse_numbers(chk: Checker, column: str) -> pd.Series:
+    values, reasons = V.column(chk.df[column], V.to_decimal)
+    chk.df[column + "_v"] = values
+    chk.flag_reasons(reasons, column, V.NUMBER_HELP)
+    return values
+
+
+def check_employees(chk: Checker, people: People, column: str = "employee_id") -> pd.Series:
+    """Flag unknown or left-out employees; return the mask of rows with a kept employee."""
+    ids = chk.df[column]
+    filled = ids.ne("")
+    known = ids.isin(people.role.keys())
+    rejected = ids.isin(people.rejected.keys())
+    chk.flag(filled & ~known & rejected, column,
+             "employee {_id} is in the roster, but the roster row has errors and was left out ({_where})",
+             "fix the roster row of {_id} first (see the roster problems)",
+             _id=ids, _where=V.lookup(ids, people.rejected))
+    chk.flag(filled & ~known & ~rejected, column, "employee {_id} is not in the roster",
+             "add {_id} to the roster, or correct the {_col}", _id=ids)
+    return filled & known
+
+
+def check_employment(chk: Checker, people: People) -> None:
+    """Warn about rows for a period wholly before the hire date or after the leave date."""
+    d = chk.df
+    m = chk.ok("period", "employee_id", "date") & d["period_v"].notna() & d["employee_id"].isin(people.role.keys())
+    if not m.any():
+        return
+    ids, labels = d["employee_id"], d["period_v"].where(m, None)
+    start = pd.to_datetime(V.map_unique(labels, lambda p: V.period_of(p).start))
+    end = pd.to_datetime(V.map_unique(labels, lambda p: V.period_of(p).end))
+    hire, leave = V.lookup(ids.where(m, None), people.hire), V.lookup(ids.where(m, None), people.leave)
+    col, when = ("date", "{date}") if chk.table == "events" else ("period", "{period_v}")
+    fix = "check the employee and the period (the row is kept)"
+    chk.flag(m & (end < pd.to_datetime(hire)), col, f"{{employee_id}} was hired on {{_hire}}, after {when}",
+             fix, severity="warning", _hire=hire)
+    chk.flag(m & (start > pd.to_datetime(leave)), col, f"{{employee_id}} left on {{_leave}}, before {when}",
+             fix, severity="warning", _leave=leave)
+
+
+def check_cards(chk: Checker, people: People, catalogs: Catalogs, kept: pd.Series) -> None:
+    """Each row's card: the person's role in the catalog of the row's own period."""
+    d = chk.df
+    m = kept & chk.ok("period", "date") & d["period_v"].notna()
+    d["_role"] = V.lookup(d["employee_id"].where(m, None), people.role)
+
+    def card_of(label, role):
+        catalog, err = catalogs.get(label)
+        if catalog is None:
+            return (None, f"no scorecards in force for {label} ({err})",
+                    f"check params/ for the period {label}, or correct the period", "period")
+        card = catalog.card_for_role(role)
+        if card is None:
+            return (None, f"role {role!r} of <employee> has no scorecard in force in {label}",
+                    f"correct the role in the roster; roles in {label}: {', '.join(catalog.role_names())}",
+                    "employee_id")
+        want = CADENCE_UNIT.get(card.cadence)
+        unit = V.period_of(label).unit
+        if chk.table != "events" and want and want != unit:
+            return (card.key, f"<employee> is scored on card {card.key}, which is {card.cadence}; "
+                              f"{label} is a {unit}", f"write the period as {UNIT_EXAMPLE[want]}", "period")
+        return card.key, None, None, None
+
+    card, reason, fix, column = V.per_case(d, m, ["period_v", "_role"], card_of, n=4)
+    d["_card"] = card.where(column.isna(), None)
+    no_cards = column.eq("period") & card.isna()
+    if chk.table == "events":
+        column = column.where(~no_cards, "date")
+    for col in ("period", "date", "employee_id"):
+        chk.flag(column.eq(col), col, lambda r: fill(r["_reason"], r), "{_fix}", _reason=reason, _fix=fix)
+
+
+def indicator_list(card) -> str:
+    return ", ".join(f"{i.name} ({i.key})" for i in card.indicators)
+
+
+def check_indicators(chk: Checker, catalogs: Catalogs) -> None:
+    """indicator text -> the key on the person's card; unknown ones name the card that has them."""
+    d = chk.df
+    m = chk.ok("employee_id", "period") & d["_card"].notna() & d["indicator"].ne("")
+
+    def key_of(label, card_key, text):
+        catalog = catalogs.get(label)[0]
+        card = catalog.cards[card_key]
+        key = catalog.indicator_key(card, text)
+        if key is not None:
+            return key, None, None
+        elsewhere = [(c, k) for c, k in catalog.indicator_anywhere(text) if c != card.key]
+        where = "; it is on card " + ", ".join(
+            f"{c} ({catalog.cards[c].role}) as {k}" for c, k in elsewhere) if elsewhere else ""
+        return (None, f"indicator {text!r} is not on card {card.key} ({card.role}) of <employee> in "
+                      f"<period>{where}", f"use one of the indicators of card {card.key}: {indicator_list(card)}")
+
+    ind, reason, fix = V.per_case(d, m, ["period_v", "_card", "indicator"], key_of, n=3)
+    d["indicator_v"] = ind
+    chk.flag(m & ind.isna(), "indicator", lambda r: fill(r["_reason"], r), "{_fix}", _reason=reason, _fix=fix)
+
+
+def check_duplicates(chk: Checker, columns: list[str], what: str, fix: str, severity: str = "error",
+                     column: str | None = None) -> None:
+    """Rows sharing the checked `columns`: an error on each of them (all left out) or a warning (kept).
+
+    `what` and `fix` may use {_n} (rows in the group) and {_others} (where the other rows are).
+    """
+    d = chk.df
+    m = chk.ok(*[k.removesuffix("_v") for k in columns]) & d[columns].notna().all(axis=1)
+    if severity != "error":
+        m &= ~chk.bad
+    if not m.any():
+        return
+    dup = d.loc[m, columns].duplicated(keep=False)
+    if not dup.any():
+        return
+    idx = dup.index[dup]
+    groups: dict[str, list] = {}
+    for i, k in zip(idx, keys(d.loc[idx], columns)):
+        groups.setdefault(k, []).append(i)
+    places = chk.where(d.index.isin(idx))
+    others, count = {}, {}
+    for members in groups.values():
+        for i in members:
+            others[i] = "; ".join(places[j] for j in members if j != i)
+            count[i] = len(members)
+    chk.flag(pd.Series(d.index.isin(idx), index=d.index), column, what, fix, severity=severity,
+             _others=pd.Series(others, dtype=object).reindex(d.index),
+             _n=pd.Series(count, dtype=object).reindex(d.index))

@@ -1,0 +1,131 @@
+"""The table contracts of docs/inputs.md: names, columns and their spellings.
+
+Everything here is data; readers and checks take it from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def norm(text) -> str:
+    """Spelling-insensitive form of a name: no spaces, `_` or `-`, lower case."""
+    return "".join(ch for ch in str(text) if not ch.isspace() and ch not in "_-").lower()
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str                        # canonical English name
+    spellings: tuple[str, ...]       # other headers accepted (Chinese first)
+    required: bool = True            # the column must be in the file
+    needs_value: bool = True         # a blank cell is an error
+
+    @property
+    def label(self) -> str:
+        """How messages name the column when no header is at hand: `employee_id (工号)`."""
+        return f"{self.name} ({self.spellings[0]})" if self.spellings else self.name
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str                        # roster | targets | ...
+    names: tuple[str, ...]           # file / sheet names that hold it
+    columns: tuple[Column, ...]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def header_map(self) -> dict[str, str]:
+        """Normalised header spelling -> canonical column name."""
+        out = {}
+        for c in self.columns:
+            for s in (c.name, *c.spellings):
+                out[norm(s)] = c.name
+        return out
+
+
+_ID = ("工号", "员工工号", "员工编号", "员工号")
+_PERIOD = ("期间", "考核期间", "考核周期", "月份")
+_INDICATOR = ("指标", "考核指标", "指标名称")
+
+TABLES: dict[str, Table] = {t.name: t for t in (
+    Table("roster", ("roster", "人员"), (
+        Column("employee_id", _ID),
+        Column("name", ("姓名",)),
+        Column("department", ("部门",)),
+        Column("branch", ("分部",), needs_value=False),
+        Column("role", ("岗位", "职位")),
+        Column("hire_date", ("入职日期",)),
+        Column("leave_date", ("离职日期",), required=False, needs_value=False),
+        Column("manager_id", ("上级工号", "上级"), needs_value=False),
+        Column("monthly_bonus_base", ("月度绩效奖金", "绩效奖金基数"), required=False, needs_value=False),
+    )),
+    Table("targets", ("targets", "目标"), (
+        Column("period", _PERIOD),
+        Column("employee_id", _ID),
+        Column("indicator", _INDICATOR),
+        Column("target", ("目标值", "目标")),
+    )),
+    Table("actuals", ("actuals", "实绩"), (
+        Column("period", _PERIOD),
+        Column("employee_id", _ID),
+        Column("indicator", _INDICATOR),
+        Column("actual", ("实际值", "实绩", "实际", "完成值")),
+    )),
+    Table("events", ("events", "事件"), (
+        Column("date", ("日期", "发生日期")),
+        Column("employee_id", _ID),
+        Column("event", ("事件", "事项")),
+        Column("count", ("次数", "数量"), required=False, needs_value=False),
+        Column("note", ("备注", "说明"), required=False, needs_value=False),
+    )),
+    Table("ratings", ("ratings", "评分"), (
+        Column("period", _PERIOD),
+        Column("employee_id", _ID),
+        Column("indicator", _INDICATOR),
+        Column("rater_id", ("评分人", "评分人工号", "考核人")),
+        Column("rater_role", ("评分角色", "评分人角色")),
+        # one of level / score is required: checked by the readers
+        Column("level", ("等级",), required=False, needs_value=False),
+        Column("score", ("分数", "得分", "评分"), required=False, needs_value=False),
+    )),
+    Table("adjustments", ("adjustments", "加扣分"), (
+        Column("period", _PERIOD),
+        Column("employee_id", _ID),
+        Column("indicator", _INDICATOR),
+        Column("points", ("分值", "加扣分", "分数")),
+        Column("reason", ("原因", "理由", "事由")),
+        Column("approved_by", ("审批人", "批准人")),
+    )),
+)}
+
+# columns of which at least one must be present
+ONE_OF = {"ratings": ("level", "score")}
+
+SOURCE_COLUMNS = ["_file", "_sheet", "_row"]
+
+RATER_ROLE_SPELLINGS = {
+    "self": ("self", "本人", "自评", "自己"),
+    "superior": ("superior", "上级", "上级评分", "主管"),
+    "peer": ("peer", "小组", "同事", "同级", "互评"),
+}
+RATER_ROLE_HELP = "self, superior, peer, 本人, 上级, 小组"
+
+
+def table_for_name(name: str) -> str | None:
+    """Table named by a file stem or sheet name: `实绩`, `Actuals`, `2026-07_实绩`."""
+    text = "".join(str(name).split()).lower()
+    for table in TABLES.values():
+        for n in table.names:
+            n = n.lower()
+            if text == n or text.endswith("_" + n) or text.endswith("-" + n):
+                return table.name
+    return None
+
+
+def accepted_names() -> str:
+    return ", ".join(f"{'/'.join(t.names)}" for t in TABLES.values())

@@ -1,0 +1,107 @@
+"""load_inputs: read every table, check it lazily, keep the good rows, report the rest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable
+
+import pandas as pd
+
+from ..periods import Period
+from .checker import Catalogs, Checker
+from .common import check_dates, check_periods, latest_period
+from .contracts import SOURCE_COLUMNS, TABLES
+from .readers import read_raw
+from .report import Report
+from .tables import (check_actuals, check_adjustments, check_events, check_ratings, check_roster,
+                     check_targets, check_targets_match)
+
+PERIOD_TABLES = ("targets", "actuals", "ratings", "adjustments")
+
+# output columns: name -> the checked column it comes from
+OUTPUT = {
+    "roster": {"employee_id": "employee_id", "name": "name", "department": "department",
+               "branch": "branch", "role": "role", "card": "card", "hire_date": "hire_date_v",
+               "leave_date": "leave_date_v", "manager_id": "manager_id",
+               "monthly_bonus_base": "monthly_bonus_base_v"},
+    "targets": {"period": "period_v", "employee_id": "employee_id", "indicator": "indicator_v",
+                "target": "target_v"},
+    "actuals": {"period": "period_v", "employee_id": "employee_id", "indicator": "indicator_v",
+                "actual": "actual_v"},
+    "events": {"date": "date_v", "period": "period_v", "employee_id": "employee_id", "event": "event_v",
+               "count": "count_v", "note": "note"},
+    "ratings": {"period": "period_v", "employee_id": "employee_id", "indicator": "indicator_v",
+                "rater_id": "rater_id", "rater_role": "rater_role_v", "level": "level_v",
+                "score": "score_v"},
+    "adjustments": {"period": "period_v", "employee_id": "employee_id", "indicator": "indicator_v",
+                    "points": "points_v", "reason": "reason", "approved_by": "approved_by"},
+}
+
+
+@dataclass
+class Inputs:
+    roster: pd.DataFrame
+    targets: pd.DataFrame
+    actuals: pd.DataFrame
+    events: pd.DataFrame
+    ratings: pd.DataFrame
+    adjustments: pd.DataFrame
+    report: Report = field(default_factory=Report)
+
+
+def read_tables(inputs_dir) -> tuple[dict[str, pd.DataFrame], Report]:
+    """Raw rows of every table: canonical column names, every value as text, plus _file/_sheet/_row."""
+    raw = read_raw(inputs_dir)
+    return raw.frames, raw.report
+
+
+def load_inputs(inputs_dir, catalog_for: Callable[[Period], object], period=None) -> Inputs:
+    """Read and check every input table under `inputs_dir`.
+
+    `catalog_for(period)` gives the cards in force on that period's first day; each row is
+    checked against the catalog of its own period, roster roles against that of `period`
+    (or of the latest period in the inputs). `period` keeps only rows inside it (events by
+    date); the roster is always kept whole. Never raises on bad data: rows with errors are
+    left out and every problem is in `report`.
+    """
+    within = Period.parse(period) if period is not None else None
+    raw = read_raw(inputs_dir)
+    report = raw.report
+    catalogs = Catalogs(catalog_for)
+    chk = {t: Checker(t, raw.frames[t], raw.headers, report) for t in TABLES}
+
+    for t in PERIOD_TABLES:
+        check_periods(chk[t], within)
+    check_dates(chk["events"], within)
+    if chk["roster"].df.empty:
+        report.add("error", "roster", "", None, None, None, None,
+                   f"no roster rows under {inputs_dir}: nobody's rows can be checked",
+                   "add the roster (roster.csv, 人员.csv or a sheet named 人员)")
+    roster_period = within or latest_period(chk.values()) or Period.parse(date.today())
+    people = check_roster(chk["roster"], catalogs, roster_period)
+
+    check_targets(chk["targets"], people, catalogs)
+    check_actuals(chk["actuals"], people, catalogs)
+    check_targets_match(chk["actuals"], chk["targets"], catalogs)
+    check_events(chk["events"], people, catalogs)
+    check_ratings(chk["ratings"], people, catalogs)
+    check_adjustments(chk["adjustments"], people, catalogs)
+
+    return Inputs(**{t: _output(t, chk[t]) for t in TABLES}, report=report)
+
+
+def _output(table: str, chk: Checker) -> pd.DataFrame:
+    d = chk.df[~chk.bad]
+    out = pd.DataFrame({name: d[src] if src in d else pd.Series(dtype=object)
+                        for name, src in OUTPUT[table].items()}, index=d.index)
+    if table == "events":
+        out["count"] = out["count"].astype("int64")
+    for c in SOURCE_COLUMNS:
+        out[c] = d[c]
+    out["_row"] = out["_row"].astype("int64")
+    out = out.reset_index(drop=True)
+    for c in out.columns:
+        if out[c].dtype == object:
+            out[c] = out[c].where(out[c].notna(), None)
+    return out

@@ -1,0 +1,290 @@
+"""Find the input tables under a folder and read them as text.
+
+Every cell is read as text, exactly as written: CSV as UTF-8 (with or without BOM) or
+GB18030, xlsx through openpyxl. Excel numbers become their decimal text (0.1 stays 0.1),
+percent-formatted cells their percent text (a cell showing 93% reads `93%`), dates ISO
+text. Headers in English or Chinese become the canonical column names of contracts.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .contracts import ONE_OF, SOURCE_COLUMNS, TABLES, Table, accepted_names, norm, table_for_name
+from .report import Report
+
+SPREADSHEETS = {".xlsx", ".xlsm"}
+HEADER_SEARCH = 10          # the header is looked for in the first rows that hold anything
+NAMES_FIX = (f"name the file or sheet after its table: {accepted_names()} "
+             "(a name may also end with _<name> or -<name>, e.g. 2026-07_实绩.csv)")
+
+
+@dataclass
+class RawTables:
+    frames: dict[str, pd.DataFrame]
+    headers: dict[tuple[str, str | None], dict[str, str]]   # (file, sheet) -> column -> header as written
+    report: Report = field(default_factory=Report)
+
+
+# cells -------------------------------------------------------------------------
+def _decimal_text(d: Decimal) -> str:
+    d = d.normalize()
+    return format(d, "f")
+
+
+def cell_text(value, number_format: str | None = None) -> str:
+    """Text of an xlsx cell as the user sees it, without the float noise of binary numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        # 15 significant digits is what Excel itself shows: 0.1 stays 0.1, 0.1+0.2 is 0.3
+        d = Decimal(format(value, ".15g"))
+        if number_format and "%" in number_format:
+            return _decimal_text(d * 100) + "%"
+        return _decimal_text(d)
+    if isinstance(value, datetime):
+        if value.time() == time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+# files -------------------------------------------------------------------------
+def _decode(data: bytes) -> str | None:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _csv_grid(text: str) -> pd.DataFrame:
+    """Every cell of a CSV as stripped text; the index is the row number (1 = first line)."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    sep = ","
+    if "," not in first:
+        sep = "\t" if "\t" in first else ";" if ";" in first else ","
+    try:
+        grid = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, na_filter=False,
+                           skip_blank_lines=False, engine="c")
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    except pd.errors.ParserError:       # rows of different lengths: the csv module pads them
+        grid = pd.DataFrame(list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))).fillna("")
+    grid.index = range(1, len(grid) + 1)
+    grid.columns = range(grid.shape[1])
+    return grid.apply(_strip)
+
+
+def _strip(column: pd.Series) -> pd.Series:
+    """Strip spaces from every cell, once per distinct text."""
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object))
+    stripped = np.array([str(u).strip() for u in uniques] or [""], dtype=object)
+    return pd.Series(stripped[codes], index=column.index, dtype=object)
+
+
+def _sheet_grid(ws) -> pd.DataFrame:
+    """Every cell of a sheet as text; the index is the Excel row number."""
+    ws.reset_dimensions()          # trust the cells, not the (often wrong) stored dimension
+    numbers, rows = [], []
+    for number, cells in enumerate(ws.iter_rows(), start=1):
+        if cells and getattr(cells[0], "row", None):
+            number = cells[0].row
+        numbers.append(number)
+        rows.append([cell_text(c.value, getattr(c, "number_format", None)) for c in cells])
+    grid = pd.DataFrame(rows, index=numbers, dtype=object).fillna("")
+    grid.columns = range(grid.shape[1])
+    return grid
+
+
+def _sheet_is_empty(ws) -> bool:
+    for _, cells in zip(range(50), ws.iter_rows(values_only=True)):
+        if any(v not in (None, "") for v in cells):
+            return False
+    return True
+
+
+def iter_sources(root: Path, report: Report):
+    """(file, sheet, table, read) of every table under `root`; read() gives its grid of text.
+
+    Unknown names are reported."""
+    if not root.is_dir():
+        report.add("error", "", str(root), None, None, None, None,
+                   f"inputs folder {root} does not exist", "give the folder that holds the input tables")
+        return
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        if any(part.startswith(".") for part in path.relative_to(root).parts) or path.name.startswith("~$"):
+            continue
+        ext = path.suffix.lower()
+        if ext == ".csv":
+            table = table_for_name(path.stem)
+            if table is None:
+                _unknown(report, rel, None, f"file {rel} is not an input table; ignored")
+                continue
+            text = _decode(path.read_bytes())
+            if text is None:
+                report.add("error", table, rel, None, None, None, None,
+                           f"{rel} is neither UTF-8 nor GB18030 text; the file is left out",
+                           "save it from Excel as 'CSV UTF-8 (逗号分隔)' or as xlsx")
+                continue
+            yield rel, None, table, lambda text=text: _csv_grid(text)
+        elif ext in SPREADSHEETS:
+            yield from _workbook_sources(path, rel, report)
+        elif ext == ".md":
+            continue
+        else:
+            _unknown(report, rel, None, f"file {rel} is not a CSV or xlsx file; ignored",
+                     fix="save tables as .csv or .xlsx (old .xls is not read); " + NAMES_FIX)
+
+
+def _workbook_sources(path: Path, rel: str, report: Report):
+    import openpyxl
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:          # noqa: BLE001 - any unreadable workbook is reported
+        report.add("error", "", rel, None, None, None, None,
+                   f"{rel} cannot be read as an xlsx workbook ({type(exc).__name__}: {exc}); "
+                   "the file is left out", "open it in Excel and save it again as .xlsx")
+        return
+    try:
+        stem_table = table_for_name(path.stem)
+        for ws in wb.worksheets:
+            table = table_for_name(ws.title) or stem_table
+            if table is None:
+                if not _sheet_is_empty(ws):
+                    _unknown(report, rel, ws.title,
+                             f"sheet {ws.title} of {rel} is not an input table; ignored")
+                continue
+            yield rel, ws.title, table, lambda ws=ws: _sheet_grid(ws)
+    finally:
+        wb.close()
+
+
+def _unknown(report, file, sheet, message, fix=NAMES_FIX):
+    report.add("warning", "", file, sheet, None, None, None, message, fix, skipped=True)
+
+
+# grid -> frame -------------------------------------------------------------------
+def _find_header(grid: pd.DataFrame, table: Table) -> int | None:
+    """Position of the header: the first row naming 2+ columns of `table`; None if there is none."""
+    known = table.header_map()
+    for i, cells in enumerate(grid.head(HEADER_SEARCH).itertuples(index=False)):
+        if sum(norm(c) in known for c in cells if c) >= 2:
+            return i
+    return None
+
+
+def read_source(file, sheet, table_name, grid: pd.DataFrame, report: Report):
+    """Frame of one file / sheet with canonical columns, and its headers as written; None if unusable."""
+    table = TABLES[table_name]
+    where = f"{file}" + (f" sheet {sheet}" if sheet else "")
+    if not grid.empty:
+        grid = grid[grid.ne("").any(axis=1)]
+    if grid.empty:
+        if sheet is None or table_for_name(sheet):
+            report.add("warning", table_name, file, sheet, None, None, None,
+                       f"{where} is empty", f"fill in the {table_name} rows or remove it", skipped=False)
+        return None
+    h = _find_header(grid, table)
+    if h is None and sheet is not None and not table_for_name(sheet):
+        # a sheet of a workbook named after a table, with a name and columns of its own (notes, pivots)
+        _unknown(report, file, sheet, f"sheet {sheet} of {file} has no {table_name} columns; ignored",
+                 fix=f"name the sheet after its table, or give it the {table_name} column headers")
+        return None
+    h = h or 0
+    header_row, header = grid.index[h], grid.iloc[h].tolist()
+    if h:
+        first = next(c for c in grid.iloc[0] if c)
+        report.add("warning", table_name, file, sheet, grid.index[0], None, first,
+                   f"header found on row {header_row}; the {h} row(s) above it are ignored",
+                   "put the column headers on the first row", skipped=True)
+    data = grid.iloc[h + 1:]
+
+    known = table.header_map()
+    columns: dict[str, int] = {}
+    written: dict[str, str] = {}
+    problems = []
+    for j, head in enumerate(header):
+        if not head:
+            if data[j].ne("").any():
+                problems.append(("warning", f"column {j + 1} has values but no header; ignored",
+                                 "give the column a header or delete it", None))
+            continue
+        canon = known.get(norm(head))
+        if canon is None:
+            problems.append(("warning", f"column {head!r} is not a column of {table_name}; ignored",
+                             f"{table_name} columns are: {_columns_help(table)}", head))
+        elif canon in columns:
+            problems.append(("error", f"columns {written[canon]!r} and {head!r} both mean {canon}; "
+                             f"{where} is left out", "keep one of the two columns", head))
+        else:
+            columns[canon], written[canon] = j, head
+    present = [h for h in header if h]
+    missing = [c.label for c in table.columns if c.required and c.name not in columns]
+    if table_name in ONE_OF and not any(c in columns for c in ONE_OF[table_name]):
+        missing.append(" or ".join(table.column(c).label for c in ONE_OF[table_name]))
+    if missing:
+        problems.append(("error", f"column {', '.join(missing)} missing in {where}; columns present: "
+                         f"{present}; all its rows are left out",
+                         f"add the column (headers in English or Chinese: {_columns_help(table)})", None))
+    for severity, message, fix, head in problems:
+        report.add(severity, table_name, file, sheet, header_row if head else None, head, None, message, fix)
+    if any(p[0] == "error" for p in problems):
+        return None
+
+    frame = pd.DataFrame({c: data[columns[c]].to_numpy(dtype=object) if c in columns else ""
+                          for c in table.column_names}, index=range(len(data)), dtype=object)
+    frame["_file"] = file
+    frame["_sheet"] = sheet
+    frame["_row"] = data.index.to_numpy()
+    return frame, written
+
+
+def _columns_help(table: Table) -> str:
+    return ", ".join(f"{c.name}/{c.spellings[0]}" for c in table.columns)
+
+
+def empty_frame(table_name: str) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object)
+                         for c in TABLES[table_name].column_names + SOURCE_COLUMNS})
+
+
+def read_raw(inputs_dir) -> RawTables:
+    root = Path(inputs_dir)
+    report = Report()
+    parts: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
+    headers = {}
+    for file, sheet, table, read in iter_sources(root, report):
+        try:
+            got = read_source(file, sheet, table, read(), report)
+        except (csv.Error, OSError, ValueError) as exc:
+            report.add("error", table, file, sheet, None, None, None,
+                       f"{file} cannot be read ({exc}); the file is left out",
+                       "open it in Excel and save it again as CSV UTF-8 or xlsx")
+            continue
+        if got is not None:
+            frame, written = got
+            parts[table].append(frame)
+            headers[(file, sheet)] = written
+    frames = {}
+    for t, fs in parts.items():
+        frame = pd.concat(fs, ignore_index=True) if fs else empty_frame(t)
+        frame["_row"] = frame["_row"].astype("int64")
+        frames[t] = frame
+    return RawTables(frames, headers, report)

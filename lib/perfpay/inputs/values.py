@@ -1,0 +1,144 @@
+"""Cell text -> value: exact decimals, dates, periods, counts.
+
+Each parser works on a whole column and parses every distinct text once; it returns the
+values (None where blank or wrong) and the reason a text is wrong ("" where fine).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from functools import lru_cache
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from ..errors import PeriodError
+from ..periods import HELP as PERIOD_HELP
+from ..periods import Period
+
+MAX_DECIMALS = 6
+NUMBER_HELP = "write a number such as 93, 93%, -2.5 or 1,234.5 (at most 6 decimal places)"
+DATE_HELP = "write the date as 2026-07-15 (or enter it as an Excel date)"
+COUNT_HELP = "write a whole number of times, 1 or more (blank means 1)"
+
+_NUM = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
+                   r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_MONTH_START = re.compile(r"^(\d{4})-(\d{1,2})-0?1(?: 00:00:00)?$")   # Excel turns 2026-07 into a date
+_SLASH_MONTH = re.compile(r"^(\d{4})/(\d{1,2})$")
+
+
+def column(texts: pd.Series, parse_one) -> tuple[pd.Series, pd.Series]:
+    """(values, reasons) of a column of text; blank cells give (None, "")."""
+    codes, uniques = pd.factorize(texts.fillna("").to_numpy())
+    values = np.empty(len(uniques), dtype=object)
+    reasons = np.empty(len(uniques), dtype=object)
+    for i, text in enumerate(uniques):
+        values[i], reasons[i] = None, ""
+        if text != "":
+            try:
+                values[i] = parse_one(text)
+            except ValueError as exc:
+                reasons[i] = str(exc)
+    return (pd.Series(values[codes], index=texts.index, dtype=object),
+            pd.Series(reasons[codes], index=texts.index, dtype=object))
+
+
+def lookup(texts: pd.Series, mapping: dict) -> pd.Series:
+    """texts.map(mapping) (None where absent), keeping None and Decimal values as they are."""
+    return map_unique(texts, lambda t: mapping.get(t))
+
+
+def nones(index) -> pd.Series:
+    return pd.Series(np.full(len(index), None, dtype=object), index=index, dtype=object)
+
+
+def map_unique(series: pd.Series, fn) -> pd.Series:
+    """fn over a column, called once per distinct value; None / NaN give None."""
+    out = nones(series.index)
+    m = series.notna().to_numpy()
+    if m.any():
+        codes, uniques = pd.factorize(series[m].to_numpy(dtype=object))
+        results = np.empty(len(uniques), dtype=object)
+        for i, u in enumerate(uniques):
+            results[i] = fn(u)
+        out[m] = results[codes]
+    return out
+
+
+def per_case(frame: pd.DataFrame, mask, columns: list[str], fn, n: int = 1) -> list[pd.Series]:
+    """fn(*values of `columns`) -> n results, called once per distinct combination among the
+    rows of `mask`; n Series aligned with `frame` (None outside `mask`)."""
+    outs = [nones(frame.index) for _ in range(n)]
+    mask = pd.Series(mask, index=frame.index).fillna(False).to_numpy(dtype=bool)
+    if not mask.any():
+        return outs
+    sub = frame.loc[mask, columns]
+    codes = sub.groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
+    _, first = np.unique(codes, return_index=True)
+    cases = sub.to_numpy(dtype=object)[first]
+    results = [np.empty(len(first), dtype=object) for _ in range(n)]
+    for i, case in enumerate(cases):
+        got = fn(*case)
+        for j in range(n):
+            results[j][i] = got[j] if n > 1 else got
+    for j in range(n):
+        outs[j][mask] = results[j][codes]
+    return outs
+
+
+def to_decimal(text: str) -> Decimal:
+    t = unicodedata.normalize("NFKC", str(text)).replace("\u2212", "-").strip()
+    if t.endswith("%"):
+        t = t[:-1].strip()
+    if _THOUSANDS.match(t):
+        t = t.replace(",", "")
+    if not _NUM.match(t):
+        raise ValueError(f"{text!r} is not a number")
+    d = Decimal(t)
+    if d and d.normalize().as_tuple().exponent < -MAX_DECIMALS:
+        raise ValueError(f"{text!r} has more than {MAX_DECIMALS} decimal places")
+    return d
+
+
+def to_date(text: str) -> date:
+    m = _DATE.match(unicodedata.normalize("NFKC", str(text)).strip())
+    if not m:
+        raise ValueError(f"{text!r} is not a date")
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date of the calendar") from None
+
+
+def to_period(text: str) -> str:
+    """Canonical label of a period text: `2026-07`, `2026Q3`, ..."""
+    t = unicodedata.normalize("NFKC", str(text)).strip()
+    m = _MONTH_START.match(t) or _SLASH_MONTH.match(t)
+    if m:
+        t = f"{m.group(1)}-{int(m.group(2)):02d}"
+    try:
+        return Period.parse(t).label
+    except PeriodError:
+        raise ValueError(f"{text!r} is not a period") from None
+
+
+@lru_cache(maxsize=None)
+def period_of(label: str) -> Period:
+    return Period.parse(label)
+
+
+def to_count(text: str) -> int:
+    d = to_decimal(text)
+    if d != d.to_integral_value() or d < 1:
+        raise ValueError(f"count {text!r} is not a whole number of 1 or more")
+    return int(d)
+
+
+__all__ = ["column", "lookup", "map_unique", "per_case", "nones", "period_of", "to_decimal", "to_date", "to_period", "to_count",
+           "NUMBER_HELP", "DATE_HELP", "COUNT_HELP", "PERIOD_HELP"]
+
