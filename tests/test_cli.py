@@ -93,3 +93,20 @@ def test_bad_period_is_a_clear_error(tmp_path):
 def test_check_passes_on_clean_inputs(tmp_path):
     r = perfpay("check", "--period", "2026-07", "--inputs", str(inputs(tmp_path)), "--params", str(ROOT / "params"))
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_unscored_roles_may_rate_but_typos_are_errors(tmp_path):
+    gm = {"employee_id": "G1", "name": "高总", "department": "总经理办公室", "branch": "总部", "role": "总经理",
+          "hire_date": "2010-01-01"}
+    typo = {"employee_id": "X1", "name": "错岗", "department": "BD组", "branch": "总部", "role": "BD商家维护",
+            "hire_date": "2010-01-01"}
+    folder = write_tables(tmp_path / "in", {"roster": [*PEOPLE, gm]})
+    r = perfpay("check", "--inputs", str(folder), "--params", str(ROOT / "params"))
+    assert r.returncode == 0, r.stdout
+    out = tmp_path / "out"
+    r = perfpay("score", "--period", "2026-07", "--inputs", str(folder), "--params", str(ROOT / "params"),
+                "--out", str(out))
+    assert r.returncode == 0 and not (out / "2026-07" / "总经理办公室").exists()
+    folder = write_tables(tmp_path / "in2", {"roster": [*PEOPLE, typo]})
+    r = perfpay("check", "--inputs", str(folder), "--params", str(ROOT / "params"))
+    assert r.returncode == 1 and "BD商家维护" in r.stdout

@@ -20,6 +20,7 @@ class Catalog:
     cards: dict[str, Card]        # card key -> card
     events: dict[str, Event]      # event key -> event
     grading: Grading | None = None
+    unscored_roles: tuple[str, ...] = ()   # roster roles without a card (e.g. 总经理): raters only
 
     def __post_init__(self):
         self._role = {}
@@ -35,6 +36,9 @@ class Catalog:
     def card_for_role(self, role: str) -> Card | None:
         key = self._role.get(_norm(role))
         return self.cards[key] if key else None
+
+    def is_unscored(self, role: str) -> bool:
+        return _norm(role) in {_norm(r) for r in self.unscored_roles}
 
     def role_names(self) -> list[str]:
         return sorted(c.role for c in self.cards.values())

@@ -62,7 +62,8 @@ def cmd_score(args) -> int:
         print(f"{report.summary()}\nnot scored: fix the errors above, or pass --skip-invalid "
               "to score the valid rows (the skipped rows are then listed in problems.csv)", file=sys.stderr)
         return 1
-    known = sorted(inputs.roster["department"].unique())
+    scored = inputs.roster[inputs.roster["card"].notna()]
+    known = sorted(scored["department"].unique())
     wanted = args.department or known
     unknown = [d for d in wanted if d not in known]
     if unknown:

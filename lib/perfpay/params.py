@@ -582,11 +582,30 @@ def build_grading(data, rep: _Report) -> Grading | None:
 
 
 # the folder ---------------------------------------------------------------------------------
+def build_unscored(data, rep: "_Report", card_roles: dict):
+    """roles.yaml: `unscored`, roster roles that have no card (they may rate, they are not scored)."""
+    if data is MISSING:
+        return MISSING
+    if not isinstance(data, dict):
+        rep.add("", "expected a mapping with the key `unscored`")
+        return MISSING
+    _unknown(data, {"unscored", "reference", "description"}, "", rep)
+    roles = data.get("unscored") or []
+    if not isinstance(roles, list) or not all(_text(r) for r in roles):
+        rep.add("unscored", "expected a list of role names")
+        return MISSING
+    for i, r in enumerate(roles):
+        if _norm(r) in card_roles:
+            rep.add(f"unscored[{i}]", f"role {r!r} has a card ({card_roles[_norm(r)]}); it cannot be unscored")
+    return tuple(roles)
+
+
 @dataclass
 class _Built:
     cards: dict[str, Card]
     events: dict[str, Event]
     grading: Grading | None
+    unscored: tuple[str, ...] = ()
 
 
 class Params:
@@ -610,7 +629,8 @@ class Params:
             built = self._build(on, problems, strict=True, label=Period.parse(period).label)
             if problems:
                 raise ParamsError(problems)
-            self._catalogs[on] = Catalog(cards=built.cards, events=built.events, grading=built.grading)
+            self._catalogs[on] = Catalog(cards=built.cards, events=built.events, grading=built.grading,
+                                         unscored_roles=built.unscored)
         return self._catalogs[on]
 
     def card(self, card_key: str, period) -> Card:
@@ -685,7 +705,10 @@ class Params:
                     rep.add("role", f"role {spelling!r} is also claimed by {roles[spelling]}")
                 roles.setdefault(spelling, rel)
             cards[card.key] = card
-        return _Built(cards=cards, events=events or {}, grading=grading)
+        unscored = build_unscored(get("roles.yaml"), _Report("roles.yaml", problems), roles) \
+            if "roles.yaml" in self._files else MISSING
+        return _Built(cards=cards, events=events or {}, grading=grading,
+                      unscored=() if unscored is MISSING else unscored)
 
     def check(self) -> list[str]:
         """Every problem of every version of the folder (empty when all is well)."""

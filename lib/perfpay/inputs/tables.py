@@ -65,7 +65,8 @@ def check_roster(chk: Checker, catalogs: Catalogs, period: Period) -> People:
     else:
         d["card"] = V.map_unique(d["role"].where(has_role, None),
                                  lambda r: getattr(catalog.card_for_role(r), "key", None))
-        chk.flag(has_role & d["card"].isna(), "role",
+        unscored = V.map_unique(d["role"].where(has_role, None), catalog.is_unscored).eq(True)
+        chk.flag(has_role & d["card"].isna() & ~unscored, "role",
                  f"role {{role!r}} is not the role of any scorecard in force in {period}",
                  f"use one of: {', '.join(catalog.role_names())}")
 
