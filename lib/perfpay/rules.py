@@ -74,12 +74,19 @@ def _targets(ind: Indicator, data: pd.DataFrame):
 
 def _missing(raw: Raw, missing: np.ndarray, why: str, flag: str) -> Raw:
     raw.points = np.where(missing, 0, raw.points).astype(object)
+    what = "target" if flag == "missing_target" else "actual"
+    shown = raw.inputs.reset_index(drop=True).str.replace(f"{what} 0", f"{what} none", regex=False)
+    raw.inputs = shown.where(pd.Series(missing), raw.inputs.reset_index(drop=True))
     raw.note = raw.note.where(~missing, why)
     raw.flag = raw.flag.where(~missing, flag)
     return raw
 
 
 # step ------------------------------------------------------------------------------
+def _plural(count: pd.Series) -> pd.Series:
+    return pd.Series(np.where(count == "1", " step", " steps"), index=count.index)
+
+
 def _steps(num, den, size, rounding: str):
     """Steps of `size` in num/den, as (numerator, denominator) of a rational."""
     s = fraction(size)
@@ -149,9 +156,14 @@ def step(ind: Indicator, data: pd.DataFrame) -> Raw:
     note = where.copy()
     below = pd.Series(gap > 0)
     above = pd.Series(gap < 0)
-    note = note.where(~below, where + ": " + steps_txt + " steps × −" + _num(r["penalty"]))
+    note = note.where(~below, where + ": " + steps_txt + _plural(steps_txt) + " × −" + _num(r["penalty"]))
+    size = _num(r["step"]) + ("%" if ratio else "")
+    note = note.where(~(below & (steps_txt == "0")), where + f": within one step ({size}) of target, no deduction")
     if bsteps_txt is not None:
-        note = note.where(~above, where + ": " + bsteps_txt + " steps × +" + _num(r["bonus"]))
+        note = note.where(~above, where + ": " + bsteps_txt + _plural(bsteps_txt) + " × +" + _num(r["bonus"]))
+        bsize = _num(r["bonus_step"]) + ("%" if ratio else "")
+        note = note.where(~(above & (bsteps_txt == "0")),
+                          where + f": above target by less than one step ({bsize}), no bonus")
     met = ": on target, full points" if bsteps_txt is not None else ": target met, full points"
     note = note.where(below | (above & (bsteps_txt is not None)), where + met)
     zs = pd.Series(zero)
