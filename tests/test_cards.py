@@ -41,7 +41,10 @@ def test_card(case, params, tmp_path):
     result = score(params, inputs, case["period"])
     eid = case["person"]["employee_id"]
     explain = explain_table(result)
-    mine = explain[explain["employee_id"] == eid].set_index("indicator_key")
+    mine = explain[(explain["employee_id"] == eid) & (explain["indicator_key"] != "total")]
+    mine = mine.set_index("indicator_key")
+    totals = explain[(explain["employee_id"] == eid) & (explain["indicator_key"] == "total")]
+    assert list(totals["points"]) == [Decimal(case["expect"]["total"])], "one total row per scored unit"
     expect = dict(case["expect"])
     total, grade, flags = expect.pop("total"), expect.pop("grade"), expect.pop("flags", [])
     assert set(mine.index) == set(expect), "every indicator of the card is explained once"

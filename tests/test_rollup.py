@@ -56,8 +56,11 @@ def test_quarter_is_the_mean_of_the_months_employed(tmp_path, params):
     assert r["total"] == Decimal("90.20")
     assert r["grade"] == "优秀"
     assert r["units"] == "2026-08, 2026-09"
-    months = set(explain_table(res).query("employee_id == 'E1'")["period"])
-    assert months == {"2026-08", "2026-09"}
+    rows = explain_table(res).query("employee_id == 'E1'")
+    assert set(rows.query("indicator_key != 'total'")["period"]) == {"2026-08", "2026-09"}
+    mean = rows.query("indicator_key == 'total' and period == '2026Q3'")
+    assert list(mean["points"]) == [Decimal("90.20")]
+    assert "2026-08 100.00; 2026-09 80.40" in mean["note"].iloc[0]
 
 
 def test_leaver_is_scored_on_the_months_before_leaving(tmp_path, params):

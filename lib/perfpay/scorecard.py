@@ -251,6 +251,7 @@ def score(params, inputs, period, department: str | None = None) -> Scores:
     units = pd.concat(unit_rows, ignore_index=True)
     people = roster.set_index(ID)
     scores = _roll_up(units, period, params.grading(period))
+    explain = pd.concat([explain, _total_rows(explain, units, scores, period)], ignore_index=True)
     scores = _with_people(scores, people)
     scores = forced_distribution(scores, params.grading(period))
     scores["rank"] = rank(scores, ["department", "card"])
@@ -274,6 +275,38 @@ def _unit_totals(rows: pd.DataFrame, card: Card, grading) -> pd.DataFrame:
     out["grade"] = grade(out["total_c"], grading)
     out["months"] = 1
     return out
+
+
+def _total_rows(explain: pd.DataFrame, units: pd.DataFrame, scores: pd.DataFrame, period: Period):
+    """Explanation rows for each total: the sum of a unit's points, and the mean of a roll-up."""
+    by = explain.groupby(["period", ID, "card"], sort=False)
+    raw = by["points_c"].sum().rename("raw_c").reset_index()
+    got = units.merge(raw, on=["period", ID, "card"], how="left")
+    text = pd.Series(to_decimal(got["total_c"]), index=got.index).astype(str)
+    note = pd.Series("sum of the indicator points", index=got.index)
+    note = note.where(got["raw_c"] >= 0, "sum of the indicator points, floor 0")
+    rows = [pd.DataFrame({"period": got["period"], ID: got[ID], "card": got["card"], "raw_c": got["raw_c"],
+                          "points_c": got["total_c"], "note": note + ", grade " + got["grade"]})]
+    rolled = scores[scores["unit_periods"] != period.label]
+    if len(rolled):
+        listed = (got["period"] + " " + text).groupby([got[ID], got["card"]], sort=False).agg("; ".join)
+        listed = listed.rename("listed").reset_index()
+        r = rolled.merge(listed, on=[ID, "card"], how="left")
+        rows.append(pd.DataFrame({
+            "period": period.label, ID: r[ID], "card": r["card"], "raw_c": r["total_c"], "points_c": r["total_c"],
+            "note": "mean of " + r["units"].astype(str) + " scored: " + r["listed"] + " (half-up to 0.01), grade "
+                    + r["grade"]}))
+    out = pd.concat(rows, ignore_index=True)
+    out["section"] = "合计"
+    out["indicator_key"] = "total"
+    out["indicator"] = "合计"
+    out["max_points_c"] = 100 * CENT
+    out["rule"] = "total"
+    out["inputs"] = ""
+    out["flag"] = ""
+    out["source"] = ""
+    out["reference"] = "SPEC 3.3 (total, grade); SPEC 2 (roll-up)"
+    return out[explain.columns]
 
 
 def _roll_up(units: pd.DataFrame, period: Period, grading) -> pd.DataFrame:
