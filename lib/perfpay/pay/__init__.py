@@ -1,0 +1,1 @@
+"""Pay from scores and sales: monthly bonus, pool allocation, ranking awards, commission ledger."""
