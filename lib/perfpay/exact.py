@@ -19,13 +19,29 @@ CENT = 100        # points and money
 
 
 def ints(values, scale: int = MICRO) -> np.ndarray:
-    """Decimals (or None/NaN) → object array of Python ints at `scale`; missing → 0."""
-    out = np.zeros(len(values), dtype=object)
-    for i, v in enumerate(values):   # conversion only; rules never loop
-        if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
-            continue
-        out[i] = int(Decimal(v) * scale)
-    return out
+    """Decimals (or None/NaN) → object array of Python ints at `scale` (a power of ten); missing → 0.
+
+    Works on the decimal text column-wise: '-12.5' at 10**6 → '-12' and '500000' → -12500000.
+    Digits past the scale are cut (inputs carry at most 6 decimals).
+    """
+    s = pd.Series(values, dtype=object)
+    if len(s) == 0:
+        return np.zeros(0, dtype=object)
+    missing = s.isna()
+    places = len(str(scale)) - 1
+    text = s.where(~missing, "0").astype(str)
+    odd = text.str.contains(r"[eE]", regex=True)
+    if odd.any():                                    # scientific notation: rare, format exactly
+        text[odd] = [format(Decimal(t), "f") for t in text[odd]]
+    neg = text.str.startswith("-")
+    body = text.str.lstrip("+-")
+    parts = body.str.split(".", n=1, expand=True)
+    whole = parts[0].replace("", "0")
+    frac = parts[1].fillna("") if parts.shape[1] > 1 else pd.Series("", index=s.index)
+    frac = frac.str.slice(0, places).str.pad(places, side="right", fillchar="0") if places else ""
+    number = (whole + frac).astype(object).map(int) if len(whole) else whole
+    out = np.where(neg, -number.to_numpy(dtype=object), number.to_numpy(dtype=object))
+    return np.where(missing.to_numpy(), 0, out).astype(object)
 
 
 def present(values) -> np.ndarray:
