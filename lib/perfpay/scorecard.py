@@ -29,7 +29,10 @@ class Scores:
     notes: list[str] = field(default_factory=list)   # things the reader should know
 
 
-# inputs of one unit ---------------------------------------------------------------
+# inputs of the scored units ----------------------------------------------------------------
+KEY = ["period", ID]        # one scored row: a person in a unit (a month or a quarter)
+
+
 def _employed(roster: pd.DataFrame, unit: Period) -> pd.Series:
     hire = pd.to_datetime(roster["hire_date"], errors="coerce")
     leave = pd.to_datetime(roster["leave_date"], errors="coerce") if "leave_date" in roster else None
@@ -39,44 +42,53 @@ def _employed(roster: pd.DataFrame, unit: Period) -> pd.Series:
     return ok
 
 
-def _rows(table: pd.DataFrame, unit: Period) -> pd.DataFrame:
+def _rows(table: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
     if table is None or table.empty:
-        return pd.DataFrame(columns=[ID, "indicator"])
-    return table[table["period"] == unit.label]
+        return pd.DataFrame(columns=[*KEY, "indicator"])
+    return table[table["period"].isin(labels)]
 
 
-def _measures(people: pd.DataFrame, table: pd.DataFrame, key: str, column: str) -> pd.DataFrame:
+def _with_ints(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The rows, last of duplicates kept, with the measure in micro-units and its source."""
+    if table.empty:
+        return table.assign(v=pd.Series(dtype=object), src=pd.Series(dtype=object))
+    t = table.drop_duplicates([*KEY, "indicator"], keep="last")
+    src = t["_file"].astype(str) + ":" + t["_row"].astype(str) if "_file" in t else ""
+    return t.assign(v=ints(t[column].to_numpy(dtype=object)), src=src)
+
+
+def _measures(base: pd.DataFrame, table: pd.DataFrame, key: str, column: str) -> pd.DataFrame:
     """Columns `<column>`, `has_<column>` (micro-units) and `<column>_src` for one indicator."""
-    rows = table[table["indicator"] == key] if len(table) else table
-    rows = rows.drop_duplicates([ID], keep="last")
-    got = people[[ID]].merge(rows, on=ID, how="left")
-    values = got[column].to_numpy(dtype=object) if column in got else np.full(len(got), None)
-    src = ""
-    if "_file" in got:
-        src = got["_file"].astype(str) + ":" + got["_row"].astype(str)
-        src = src.where(got[column].notna() if column in got else False, "")
+    rows = table[table["indicator"] == key][[*KEY, "v", "src"]] if len(table) else table
+    got = base[KEY].merge(rows, on=KEY, how="left") if len(rows) else base[KEY].assign(v=None, src=None)
+    has = got["v"].notna().to_numpy()
     return pd.DataFrame({
-        column: ints(values),
-        f"has_{column}": present(values),
-        f"{column}_src": src,
-    }, index=people.index)
+        column: np.where(has, got["v"].to_numpy(dtype=object), 0).astype(object),
+        f"has_{column}": has,
+        f"{column}_src": got["src"].fillna("").to_numpy(dtype=object),
+    }, index=base.index)
 
 
-def _event_counts(people: pd.DataFrame, events: pd.DataFrame, unit: Period) -> pd.DataFrame:
+def _event_counts(base: pd.DataFrame, events: pd.DataFrame, quarterly: bool) -> pd.DataFrame:
     if events is None or events.empty:
-        return pd.DataFrame(index=people.index)
-    d = pd.to_datetime(events["date"])
-    inside = events[(d >= pd.Timestamp(unit.start)) & (d <= pd.Timestamp(unit.end))]
-    counts = inside.pivot_table(index=ID, columns="event", values="count", aggfunc="sum", fill_value=0)
+        return pd.DataFrame(index=base.index)
+    ev = events
+    if quarterly:   # events carry their month; a quarterly card counts them by quarter
+        quarter = {m: Period.parse(m).quarter.label for m in ev["period"].unique()}
+        ev = ev.assign(period=ev["period"].map(quarter))
+    ev = ev[ev["period"].isin(base["period"].unique())]
+    if ev.empty:
+        return pd.DataFrame(index=base.index)
+    counts = ev.pivot_table(index=KEY, columns="event", values="count", aggfunc="sum", fill_value=0)
     counts.columns = [f"ev:{c}" for c in counts.columns]
-    got = people[[ID]].merge(counts, left_on=ID, right_index=True, how="left").drop(columns=[ID])
-    return got.fillna(0).astype(int).set_axis(people.index)
+    got = base[KEY].merge(counts, left_on=KEY, right_index=True, how="left").drop(columns=KEY)
+    return got.fillna(0).astype("int64").set_axis(base.index)
 
 
 def _rating_points(card: Card, ratings: pd.DataFrame) -> pd.DataFrame:
-    """Each rating row with its points in centipoints: a level's points, or the score given."""
+    """Sum and count of rated points (centipoints) per person, unit, indicator and rater role."""
     if ratings is None or ratings.empty:
-        return pd.DataFrame(columns=[ID, "indicator", "rater_role", "pts"])
+        return pd.DataFrame(columns=[*KEY, "indicator", "rater_role", "sum", "count"])
     table = [(ind.key, str(lv["level"]), cents(lv["points"]))
              for ind in card.indicators if ind.rule_type == "levels"
              for lv in ind.rule.get("levels", [])]
@@ -89,65 +101,67 @@ def _rating_points(card: Card, ratings: pd.DataFrame) -> pd.DataFrame:
     has_score = present(r["score"].to_numpy(dtype=object))
     lv = r["lv_pts"].astype("Int64").fillna(0).to_numpy(dtype="int64")
     r["pts"] = np.where(has_score, score, lv).astype("int64")
-    return r
+    return r.groupby([*KEY, "indicator", "rater_role"])["pts"].agg(["sum", "count"]).reset_index()
 
 
-def _ratings(people, rated: pd.DataFrame, key: str) -> pd.DataFrame:
+def _ratings(base, rated: pd.DataFrame, key: str) -> pd.DataFrame:
     rows = rated[rated["indicator"] == key] if len(rated) else rated
-    out = pd.DataFrame(index=people.index)
+    out = pd.DataFrame(index=base.index)
     if rows.empty:
         return out
-    agg = rows.groupby([ID, "rater_role"])["pts"].agg(["sum", "count"]).unstack("rater_role")
+    agg = rows.set_index([*KEY, "rater_role"])[["sum", "count"]].unstack("rater_role")
     agg.columns = [f"r:{role}:{'sum' if stat == 'sum' else 'n'}" for stat, role in agg.columns]
-    got = people[[ID]].merge(agg, left_on=ID, right_index=True, how="left")
+    got = base[KEY].merge(agg, left_on=KEY, right_index=True, how="left")
     for col in agg.columns:
-        values = got[col].fillna(0).to_numpy()
-        out[col] = obj(values.astype("int64"))     # centipoints and counts are small integers
+        out[col] = obj(got[col].fillna(0).to_numpy().astype("int64"))   # small integers
     return out
 
 
-def _adjustments(people, adjustments: pd.DataFrame, key: str) -> pd.DataFrame:
-    out = pd.DataFrame({"adj": np.zeros(len(people), dtype=object), "adj_n": 0, "adj_note": ""},
-                       index=people.index)
+def _adjustment_sums(adjustments: pd.DataFrame) -> pd.DataFrame:
     if adjustments is None or adjustments.empty:
-        return out
-    rows = adjustments[adjustments["indicator"] == key].copy()
-    if rows.empty:
-        return out
+        return pd.DataFrame(columns=[*KEY, "indicator", "adj", "adj_n", "adj_note"])
+    rows = adjustments.copy()
     rows["c"] = round_half_up(ints(rows["points"].to_numpy(dtype=object)), MICRO // CENT).astype("int64")
     rows["why"] = rows["reason"].astype(str) + " (" + rows["approved_by"].astype(str) + ")"
-    agg = rows.groupby(ID).agg(adj=("c", "sum"), adj_n=("c", "size"), adj_note=("why", "; ".join))
-    got = people[[ID]].merge(agg, left_on=ID, right_index=True, how="left")
-    out["adj"] = obj(got["adj"].fillna(0).to_numpy(dtype="int64"))
-    out["adj_n"] = got["adj_n"].fillna(0).astype(int).to_numpy()
-    out["adj_note"] = got["adj_note"].fillna("").to_numpy()
-    return out
+    return rows.groupby([*KEY, "indicator"]).agg(adj=("c", "sum"), adj_n=("c", "size"),
+                                                 adj_note=("why", "; ".join)).reset_index()
 
 
-# one card, one unit -----------------------------------------------------------------------
-def score_unit(card: Card, unit: Period, people: pd.DataFrame, inputs, event_names: dict) -> pd.DataFrame:
-    """Explanation rows (person × indicator) of `card` for `people` in `unit`."""
-    people = people.reset_index(drop=True)
-    actuals, targets = _rows(inputs.actuals, unit), _rows(inputs.targets, unit)
-    rated = _rating_points(card, _rows(inputs.ratings, unit))
-    adjustments = _rows(inputs.adjustments, unit)
-    counts = _event_counts(people, inputs.events, unit)
+def _adjustments(base, sums: pd.DataFrame, key: str) -> pd.DataFrame:
+    rows = sums[sums["indicator"] == key]
+    got = base[KEY].merge(rows.drop(columns="indicator"), on=KEY, how="left")
+    adj = pd.to_numeric(got["adj"]).fillna(0).astype("int64")
+    n = pd.to_numeric(got["adj_n"]).fillna(0).astype("int64")
+    return pd.DataFrame({"adj": obj(adj.to_numpy()), "adj_n": n.to_numpy(),
+                         "adj_note": got["adj_note"].fillna("").to_numpy(dtype=object)}, index=base.index)
+
+
+# one card over several units ---------------------------------------------------------------
+def score_units(card: Card, base: pd.DataFrame, inputs, event_names: dict) -> pd.DataFrame:
+    """Explanation rows (person × unit × indicator) of `card`; `base` has one row per (period, employee)."""
+    base = base[KEY].reset_index(drop=True)
+    labels = list(base["period"].unique())
+    actuals = _with_ints(_rows(inputs.actuals, labels), "actual")
+    targets = _with_ints(_rows(inputs.targets, labels), "target")
+    rated = _rating_points(card, _rows(inputs.ratings, labels))
+    adjustments = _adjustment_sums(_rows(inputs.adjustments, labels))
+    counts = _event_counts(base, inputs.events, card.cadence == "quarterly")
     parts = []
     for ind in card.indicators:        # a dozen indicators; each rule runs over everyone at once
         data = pd.concat([
-            _measures(people, actuals, ind.key, "actual"),
-            _measures(people, targets, ind.key, "target"),
+            _measures(base, actuals, ind.key, "actual"),
+            _measures(base, targets, ind.key, "target"),
             counts,
-            _ratings(people, rated, ind.key),
-            _adjustments(people, adjustments, ind.key),
+            _ratings(base, rated, ind.key),
+            _adjustments(base, adjustments, ind.key),
         ], axis=1)
         data.attrs["event_names"] = event_names
         got = score_indicator(ind, data, card.raters, card.missing_rater)
         section = next(s for s in card.sections if s.key == ind.section)
         src = (data["actual_src"].astype(str) + " " + data["target_src"].astype(str)).str.strip()
         parts.append(pd.DataFrame({
-            "period": unit.label,
-            ID: people[ID].to_numpy(),
+            "period": base["period"].to_numpy(),
+            ID: base[ID].to_numpy(),
             "card": card.key,
             "section": section.name,
             "indicator_key": ind.key,
@@ -235,15 +249,23 @@ def score(params, inputs, period, department: str | None = None) -> Scores:
         units = units_of(card0, period)
         if not units:
             notes.append(f"{card0.role}: quarterly card, not scored for the month {period}")
+        groups: list[tuple[Card, list]] = []        # consecutive units scored on the same card version
         for unit in units:
             card = params.card(card_key, unit)
-            people = holders[_employed(holders, unit)]
+            people = holders.loc[_employed(holders, unit), [ID]].assign(period=unit.label)
             if people.empty:
                 continue
-            names = {e.key: e.name for e in params.catalog(unit).events.values()}
-            rows = score_unit(card, unit, people, inputs, names)
+            if groups and groups[-1][0] == card:
+                groups[-1][1].append(people)
+            else:
+                groups.append((card, [people]))
+        for card, frames in groups:
+            base = pd.concat(frames, ignore_index=True)
+            first = Period.parse(base["period"].iloc[0])
+            names = {e.key: e.name for e in params.catalog(first).events.values()}
+            rows = score_units(card, base, inputs, names)
             explain_parts.append(rows)
-            unit_rows.append(_unit_totals(rows, card, params.grading(unit)))
+            unit_rows.append(_unit_totals(rows, card, params.grading(first)))
     if not explain_parts:
         empty = pd.DataFrame()
         return Scores(period, empty, empty, empty, notes + ["nobody to score"])
