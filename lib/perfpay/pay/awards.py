@@ -144,6 +144,8 @@ def weakest(explain: pd.DataFrame, month, keys: list[str], k: int) -> pd.Series:
     (max 0) are left out; ties go to more points lost, then the indicator's name.
     """
     e = explain[(explain["period"] == Period.parse(month).label) & (explain["max_points_c"] > 0)]
+    if "rule" in e:
+        e = e[e["rule"] != "total"]          # the explanation's total rows are not indicators
     g = e.groupby(keys + ["indicator"], dropna=False).agg(
         pts=("points_c", "sum"), top=("max_points_c", "sum")).reset_index()
     if g.empty:
