@@ -19,6 +19,11 @@ COLUMNS = {
     "events": ["date", "employee_id", "event", "count", "note"],
     "ratings": ["period", "employee_id", "indicator", "rater_id", "rater_role", "level", "score"],
     "adjustments": ["period", "employee_id", "indicator", "points", "reason", "approved_by"],
+    "deals": ["date", "deal_id", "crm_id", "employee_id", "share", "revenue_type", "amount", "cost",
+              "standard_quote", "refund"],
+    "quotas": ["quarter", "employee_id", "target", "department_target"],
+    "wages": ["employee_id", "quarter", "floating_wage", "fixed_wage"],
+    "pools": ["year", "department", "budget"],
 }
 
 

@@ -55,7 +55,8 @@ def test_every_file_reads_with_pandas():
             with pytest.raises(UnicodeDecodeError):
                 data.decode("utf-8")              # really GB18030, as Chinese Excel saves it
         frame = pd.read_csv(path, encoding=_encoding(path), dtype=str, keep_default_na=False)
-        assert list(frame.columns)[:2] in (["期间", "工号"], ["日期", "工号"], ["工号", "姓名"]), path
+        assert list(frame.columns)[:2] in (["期间", "工号"], ["日期", "工号"], ["工号", "姓名"], ["回款日期", "项目编号"],
+                                           ["季度", "工号"], ["工号", "季度"], ["年度", "部门"]), path
         total += path.stat().st_size
     assert total < 2_000_000
 
@@ -91,7 +92,9 @@ def test_tenure_hires_and_leaver(roster):
 
 def test_periods():
     folders = sorted(p.name for p in INPUTS.iterdir() if p.is_dir())
-    assert folders == [f"2026-{m:02d}" for m in range(1, 13)] + [f"2026Q{q}" for q in range(1, 5)]
+    assert folders == [f"2026-{m:02d}" for m in range(1, 13)] + [f"2026Q{q}" for q in range(1, 5)] + ["销售"]
+    assert sorted(p.name for p in (INPUTS / "销售").iterdir()) == ["回款.csv", "季度任务.csv", "薪资.csv"]
+    assert (INPUTS / "绩效工资预算.csv").is_file()
     for m in range(1, 13):
         names = {p.name for p in (INPUTS / f"2026-{m:02d}").iterdir()}
         assert {"目标.csv", "实绩.csv", "事件.csv", "行政部_事件.csv", "评分.csv", "加扣分.csv"} <= names
@@ -139,3 +142,74 @@ def test_validates_without_errors():
     with_self = rated[rated.map(lambda roles: "peer" in roles)]
     assert 1 <= sum("self" not in roles for roles in with_self) <= 3
     assert len(inputs.adjustments) > 10 and len(inputs.events) > 200
+    assert len(inputs.deals) > 100 and len(inputs.quotas) > 50 and len(inputs.wages) > 10 and len(inputs.pools) == 3
+
+
+# sales (SPEC 7) --------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sales():
+    from perfpay.inputs import load_inputs
+
+    return load_inputs(INPUTS, load_params(PARAMS).catalog, None)
+
+
+def test_sales_tables(sales, roster):
+    deals, quotas = sales.deals, sales.quotas
+    salespeople = set(roster.loc[roster["岗位"].isin(["大客户经理", "大客户专员"]), "工号"])
+    assert set(deals["employee_id"]) == salespeople == set(quotas["employee_id"])
+    line = ["deal_id", "revenue_type", "date", "refund"]
+    people = deals.groupby(line)["employee_id"].size()
+    assert (people == 2).sum() >= 4 and (people == 3).sum() >= 1           # shared deals
+    assert {str(s) for s in deals["share"]} >= {"0.5", "0.6", "0.4", "0.3334", "0.3333"}
+    assert set(deals["revenue_type"]) == {"software", "implementation", "secondary_dev", "maintenance", "training"}
+    dev = deals[deals["revenue_type"] == "secondary_dev"]
+    assert dev["cost"].notna().all() and (dev["cost"] > 0).all()
+    assert deals.loc[deals["crm_id"] == "", "deal_id"].nunique() == 2      # two deals outside the CRM
+    refund = deals[deals["refund"]]
+    assert len(refund) == 1 and (refund["amount"] < 0).all() and refund["quarter"].tolist() == ["2026Q3"]
+    sold = deals[(deals["deal_id"] == refund["deal_id"].iloc[0]) & ~deals["refund"]]
+    assert sold["quarter"].tolist() == ["2026Q1"]
+    impl = deals[(deals["revenue_type"] == "implementation") & deals["standard_quote"].notna()]
+    below = impl[impl["amount"] < impl["standard_quote"]]
+    assert len(below) == 1
+    software = deals[(deals["deal_id"] == below["deal_id"].iloc[0]) & (deals["revenue_type"] == "software")]
+    assert software["quarter"].tolist() == below["quarter"].tolist()
+    # quotas: the new hire of 2026-08-03 from Q3 on, the HQ manager carries the department target
+    assert sorted(quotas.loc[quotas["employee_id"] == "E065", "quarter"]) == ["2026Q3", "2026Q4"]
+    assert quotas["target"].between(200_000, 400_000).all()
+    head = quotas[quotas["department_target"].notna()]
+    assert set(head["employee_id"]) == {"E039"} and sorted(head["quarter"]) == ["2026Q1", "2026Q2", "2026Q3", "2026Q4"]
+    # wages: one row per person for every quarter, a raise from Q3 for E041; pools of 2026
+    assert set(sales.wages["employee_id"]) == salespeople
+    assert sorted(sales.wages.loc[sales.wages["quarter"].notna(), "quarter"]) == ["2026Q3", "2026Q4"]
+    pools = sales.pools.set_index("department")["budget"]
+    assert pools["客户服务部"] == 300_000 and set(sales.pools["year"]) == {"2026"}
+
+
+def test_sales_ledger_meets_every_case(sales):
+    from perfpay.pay.crediting import credit
+    from perfpay.pay.ledger import run_ledger
+
+    params = load_params(PARAMS)
+    result = credit(sales.deals, params)
+    assert len(result.excluded) == 2 and (result.lines["reclassified"] != 0).sum() == 2
+    sums = result.sums()
+    hire = sales.roster.set_index("employee_id")["hire_date"]
+    quarters = []
+    for label in ("2026Q1", "2026Q2", "2026Q3", "2026Q4"):
+        q = sales.quotas[sales.quotas["quarter"] == label]
+        frame = q[["employee_id"]].assign(target=[int(t * 100) for t in q["target"]]).merge(
+            sums[sums["quarter"] == label], on="employee_id", how="left").fillna({"credited_fen": 0, "service_fen": 0})
+        frame["credited"] = frame["credited_fen"].astype("int64")
+        frame["service_revenue"] = frame["service_fen"].astype("int64")
+        frame["kpi_coefficient"] = 1
+        frame["is_new_hire_quarter"] = frame["employee_id"].map(lambda e: Period.parse(label).contains(hire[e]))
+        quarters.append((label, frame))
+    ledger = run_ledger(quarters, params)
+    cases = ledger.pivot(index="employee_id", columns="quarter", values="case")
+    assert cases.loc["E040"].tolist() == [1, 3, 4, 2]          # SPEC 7's worked example
+    assert cases.loc["E041"].tolist() == [4, 6, 1, 5]
+    assert cases.loc["E042"].tolist() == [2, 1, 3, 6]
+    assert cases.loc["E065", "2026Q3"] == "new" and cases.loc["E048", "2026Q1"] == "new"
+    worked = ledger[ledger["employee_id"] == "E040"]
+    assert sum(worked["commission"]) + sum(worked["backpay"]) == 22_400

@@ -30,6 +30,13 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--skip-invalid", action="store_true",
                        help="score the valid rows even when some rows have errors (they are listed)")
     _common(score)
+
+    pay = sub.add_parser("pay", help="compute commission, bonus, pool and awards of a period")
+    pay.add_argument("--period", required=True, help="2026Q3 (commission, awards), 2026-07 (bonus), 2026 (pool)")
+    pay.add_argument("--out", default="outputs", help="output folder (default: outputs/)")
+    pay.add_argument("--skip-invalid", action="store_true",
+                     help="pay on the valid rows even when some rows have errors (they are listed)")
+    _common(pay)
     return parser
 
 
@@ -89,11 +96,49 @@ def cmd_score(args) -> int:
     return 0
 
 
+def cmd_pay(args) -> int:
+    from .inputs import load_inputs
+    from .output import write_all
+    from .params import load_params
+    from .pay.commission import statement_writer
+    from .pay.run import pay
+
+    period = Period.parse(args.period)
+    params = load_params(Path(args.params))
+    inputs = load_inputs(Path(args.inputs), params.catalog, period)
+    report = inputs.report
+    if report.has_errors and not args.skip_invalid:
+        print(report.format(), file=sys.stderr)
+        print(f"{report.summary()}\nnothing paid: fix the errors above, or pass --skip-invalid "
+              "to pay on the valid rows (the skipped rows are then listed in problems.csv)", file=sys.stderr)
+        return 1
+    result = pay(params, inputs, period)
+    out = Path(args.out) / period.label
+    files: dict = {}
+    for dept, tables in sorted(result.tables.items()):
+        for name, table in tables.items():
+            files[out / dept / name] = table
+            print(f"{dept}: {name} {len(table)} rows")
+    for dept, items in sorted(result.statements.items()):
+        for name, kwargs in items:
+            files[out / dept / name] = statement_writer(kwargs)
+        print(f"{dept}: {len(items)} statements")
+    if report.problems:
+        files[out / "pay_problems.csv"] = report.to_frame()
+    for note in result.notes:
+        print(note)
+    write_all(files)
+    print(f"wrote {len(files)} files under {out}/")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "pay":
+            return cmd_pay(args)
         return cmd_score(args)
     except PerfpayError as exc:
         print(f"perfpay: {exc}", file=sys.stderr)

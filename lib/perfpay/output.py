@@ -24,8 +24,12 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
         raise
 
 
-def write_all(files: dict[Path, pd.DataFrame]) -> None:
-    """Write every file or none: render all into a staging folder first, then move them in."""
+def write_all(files: dict) -> None:
+    """Write every file or none: render all into a staging folder first, then move them in.
+
+    A value is a DataFrame (written as CSV with BOM) or a callable that writes the file at the
+    path it is given (an xlsx writer, say).
+    """
     if not files:
         return
     paths = [Path(p) for p in files]
@@ -37,7 +41,10 @@ def write_all(files: dict[Path, pd.DataFrame]) -> None:
         for path, frame in files.items():
             target = stage / Path(path).relative_to(root)
             target.parent.mkdir(parents=True, exist_ok=True)
-            frame.to_csv(target, index=False, encoding="utf-8-sig")
+            if callable(frame):
+                frame(target)
+            else:
+                frame.to_csv(target, index=False, encoding="utf-8-sig")
             staged.append((target, Path(path)))
         for target, final in staged:
             final.parent.mkdir(parents=True, exist_ok=True)

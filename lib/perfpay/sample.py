@@ -13,6 +13,8 @@ Layout written under OUT_DIR:
     2026-MM/目标.csv 实绩.csv 评分.csv 加扣分.csv 事件.csv     monthly cards; all events but attendance
     2026-MM/行政部_事件.csv        attendance events recorded by 行政部, in GB18030
     2026Qn/目标.csv 实绩.csv 评分.csv                         quarterly cards
+    销售/回款.csv 季度任务.csv 薪资.csv                          sales (SPEC 7): deals, quotas, wages
+    绩效工资预算.csv                                            the departments' annual pools
 
 Spellings vary on purpose: odd months (and Q1, Q3) name indicators in Chinese and rater
 roles 本人/上级/小组, the others use keys and self/superior/peer; events are written by
@@ -411,9 +413,260 @@ def _csv_bytes(header: list[str], rows: list[list[str]], encoding: str) -> bytes
     return buf.getvalue().encode(encoding)
 
 
+# sales (SPEC 7) ------------------------------------------------------------------------------
+SALES_CARDS = ("ka_manager", "ka_specialist")
+# scripted quarters (target, task credit per quarter in yuan): between them the ledger meets
+# all six cases; E040 is SPEC 7's worked example (cases 1, 3, 4, 2)
+SCRIPTED = {
+    "E040": (200_000, (80_000, 150_000, 240_000, 90_000)),      # 1, 3, 4, 2
+    "E041": (250_000, (260_000, 320_000, 100_000, 280_000)),    # 4, 6, 1, 5
+    "E042": (300_000, (170_000, 120_000, 200_000, 350_000)),    # 2, 1, 3, 6
+}
+REVENUE_CN = {"software": "软件", "implementation": "实施", "secondary_dev": "二次开发",
+              "maintenance": "维护", "training": "培训"}
+SHARE_TEXT = {("50%", "50%"): 2, ("0.5", "0.5"): 2, ("60%", "40%"): 2, ("0.6", "0.4"): 2,
+              ("33.34%", "33.33%", "33.33%"): 3}
+POOLS = (("客户服务部", 300_000), ("大客户部", 200_000), ("BD组", 120_000))
+SALES_HEADERS = {
+    "回款": ["回款日期", "项目编号", "CRM编号", "工号", "贡献比例", "收入类型", "税后净额", "成本", "标准报价", "退款"],
+    "季度任务": ["季度", "工号", "目标", "部门目标"],
+    "薪资": ["工号", "季度", "浮动工资", "固定工资"],
+    "绩效工资预算": ["年度", "部门", "预算"],
+}
+
+
+@dataclass
+class DealLine:
+    """One collection of one revenue type of a deal; amounts in fen; people as (id, share text)."""
+    deal: int
+    kind: str
+    day: date
+    amount: int
+    people: list
+    cost: int | None = None
+    quote: int | None = None
+    refund: bool = False
+
+
+class SalesSample:
+    """回款 / 季度任务 / 薪资 / 绩效工资预算 for the salespeople of the sample company.
+
+    Every person's task credit per quarter is decided first (scripted for SCRIPTED, drawn
+    around the target for the others); deals are then cut to credit exactly that: shared
+    deals, one implementation sold below its standard quote, one refund, secondary
+    development at margin, and solo deals for the rest. Maintenance, training and the two
+    deals without a CRM id come on top (they do not count toward the task).
+    """
+
+    def __init__(self, people: list[Person], rng: random.Random):
+        self.rng = rng
+        self.people = [p for p in people if p.card in SALES_CARDS]
+        self.quarters = [Period.parse(f"{YEAR}Q{q}") for q in range(1, 5)]
+        self.lines: list[DealLine] = []
+        self.deals = 0
+        self.target: dict[str, int] = {}
+        self.credit: dict[tuple[str, str], int] = {}       # (person, quarter) -> fen still to credit
+        self.head = next(p for p in self.people if p.card == "ka_manager" and p.site == "总部")
+
+    def day(self, person: Person, quarter: Period, *others: Person) -> date:
+        days = [d for d in person.days(quarter) if all(d in o.days(quarter) for o in others)]
+        return self.rng.choice(days)
+
+    def new_deal(self) -> int:
+        self.deals += 1
+        return self.deals
+
+    def build(self) -> dict[str, bytes]:
+        rng = self.rng
+        for p in self.people:
+            if p.id in SCRIPTED:
+                self.target[p.id] = SCRIPTED[p.id][0]
+            elif p is self.head:
+                self.target[p.id] = 300_000
+            else:
+                self.target[p.id] = rng.randint(20, 40) * 10_000
+            for i, q in enumerate(self.quarters):
+                if not p.employed(q):
+                    continue
+                if p.id in SCRIPTED:
+                    credit = SCRIPTED[p.id][1][i]
+                elif p.hire >= q.start:                            # first quarter: a start
+                    credit = rng.randint(30, 90) * 1_000 + rng.randint(0, 999)
+                else:
+                    pct = rng.choice((45, 60, 75, 90, 100, 110, 125))
+                    credit = self.target[p.id] * pct // 100 + rng.randint(-3_000, 3_000)
+                self.credit[(p.id, q.label)] = credit * 100
+        self.shared_deals()
+        self.below_quote()
+        self.refund()
+        self.solo_deals()
+        self.service_deals()
+        self.outside_crm()
+        return {
+            "销售/回款.csv": _csv_bytes(SALES_HEADERS["回款"], self.deal_rows(), "utf-8-sig"),
+            "销售/季度任务.csv": _csv_bytes(SALES_HEADERS["季度任务"], self.quota_rows(), "utf-8-sig"),
+            "销售/薪资.csv": _csv_bytes(SALES_HEADERS["薪资"], self.wage_rows(), "utf-8-sig"),
+            "绩效工资预算.csv": _csv_bytes(SALES_HEADERS["绩效工资预算"],
+                                      [[str(YEAR), d, num(b)] for d, b in POOLS], "utf-8-sig"),
+        }
+
+    def take(self, person: Person, quarter: Period, fen: int) -> None:
+        key = (person.id, quarter.label)
+        self.credit[key] -= fen
+        assert self.credit[key] > 0, key
+
+    # the deals that count toward the task ----------------------------------------------------
+    def shared_deals(self) -> None:
+        """Shared software / implementation deals among colleagues of one site."""
+        rng = self.rng
+        patterns = list(SHARE_TEXT)
+        for i in range(8):
+            q = self.quarters[i % 4]
+            shares = patterns[i % len(patterns)]
+            mates = {site: [p for p in self.people if p.site == site and (p.id, q.label) in self.credit
+                            and p.hire < q.start] for site in SITES}
+            site = rng.choice([s for s in SITES if len(mates[s]) >= len(shares)])
+            who = rng.sample(mates[site], len(shares))
+            room = min(self.credit[(p.id, q.label)] for p in who)
+            amount = rng.randint(300, max(301, room * 30 // 100 // 10_000)) * 10_000     # whole hundreds of yuan
+            kind = "software" if i % 3 else "implementation"
+            day = self.day(who[0], q, *who[1:])
+            deal = self.new_deal()
+            self.lines.append(DealLine(deal, kind, day, amount, list(zip([p.id for p in who], shares)),
+                                       quote=amount if kind == "implementation" else None))
+            for p, text in zip(who, shares):
+                self.take(p, q, amount * int(Decimal(text.rstrip("%")) * (100 if text.endswith("%") else 10_000))
+                          // 10_000)
+
+    def below_quote(self) -> None:
+        """Software with its implementation sold below the standard quote (划拨实施费)."""
+        q = self.quarters[1]
+        p = max((p for p in self.people if p.id not in SCRIPTED and (p.id, q.label) in self.credit
+                 and p.hire < q.start), key=lambda p: (self.credit[(p.id, q.label)], p.id))
+        room = self.credit[(p.id, q.label)]
+        software = room * 40 // 100 // 100_000 * 100_000
+        implementation, quote = 1_800_000, 3_000_000            # 18,000 sold, 30,000 standard
+        deal, day = self.new_deal(), self.day(p, q)
+        self.lines.append(DealLine(deal, "software", day, software, [(p.id, "")]))
+        self.lines.append(DealLine(deal, "implementation", day, implementation, [(p.id, "")], quote=quote))
+        self.take(p, q, software + implementation)
+
+    def refund(self) -> None:
+        """A software sale of Q1 partly refunded in Q3 (the refund lowers the Q3 credit)."""
+        q1, q3 = self.quarters[0], self.quarters[2]
+        p = next(p for p in self.people if p.id not in SCRIPTED and p.hire < q1.start and p.card == "ka_specialist")
+        amount = self.credit[(p.id, q1.label)] * 30 // 100 // 100_000 * 100_000
+        back = amount // 4 // 100 * 100
+        deal = self.new_deal()
+        self.lines.append(DealLine(deal, "software", self.day(p, q1), amount, [(p.id, "")]))
+        self.lines.append(DealLine(deal, "software", self.day(p, q3), -back, [(p.id, "")], refund=True))
+        self.take(p, q1, amount)
+        self.credit[(p.id, q3.label)] += back
+
+    def solo_deals(self) -> None:
+        """The rest of every person's quarter: one to three deals of software, implementation
+        or secondary development (credited at margin)."""
+        rng = self.rng
+        for (pid, label), rest in sorted(self.credit.items()):
+            p, q = next(x for x in self.people if x.id == pid), Period.parse(label)
+            n = 1 if rest < 6_000_000 else rng.randint(2, 3)
+            cuts = sorted(rng.sample(range(20, 81, 5), n - 1))
+            parts = [rest * (b - a) // 100 for a, b in zip([0, *cuts], [*cuts, 100])]
+            parts[-1] += rest - sum(parts)
+            for part in parts:
+                roll = rng.randrange(100)
+                deal, day = self.new_deal(), self.day(p, q)
+                if roll < 20:
+                    cost = part * rng.randint(30, 90) // 100 // 100 * 100
+                    self.lines.append(DealLine(deal, "secondary_dev", day, part + cost, [(pid, "")], cost=cost))
+                elif roll < 40:
+                    quote = part - rng.choice((0, 0, 100_000, 300_000))      # sold at or above it
+                    self.lines.append(DealLine(deal, "implementation", day, part, [(pid, "")], quote=quote))
+                else:
+                    self.lines.append(DealLine(deal, "software", day, part, [(pid, "")]))
+                self.credit[(pid, label)] -= part
+        assert all(v == 0 for v in self.credit.values())
+
+    # on top: service stream and deals outside the CRM -----------------------------------------
+    def service_deals(self) -> None:
+        rng = self.rng
+        for i in range(14):
+            q = self.quarters[i % 4]
+            staff = [p for p in self.people if p.employed(q)]
+            p = rng.choice(staff)
+            kind = "maintenance" if i % 3 else "training"
+            amount = rng.randint(5, 40) * 100_000 + rng.choice((0, 0, 50_000))
+            deal = self.new_deal()
+            if i == 5:                                    # a shared maintenance contract
+                mates = [x for x in staff if x.site == p.site and x is not p]
+                other = rng.choice(mates)
+                self.lines.append(DealLine(deal, kind, self.day(p, q, other), amount,
+                                           [(p.id, "50%"), (other.id, "50%")]))
+            else:
+                self.lines.append(DealLine(deal, kind, self.day(p, q), amount, [(p.id, "")]))
+
+    def outside_crm(self) -> None:
+        rng = self.rng
+        for q in (self.quarters[1], self.quarters[3]):
+            p = rng.choice([x for x in self.people if x.employed(q) and x.hire < q.start])
+            deal = self.new_deal()
+            self.lines.append(DealLine(-deal, "software", self.day(p, q), rng.randint(30, 80) * 100_000,
+                                       [(p.id, "")]))
+
+    # writing -------------------------------------------------------------------------------------
+    def deal_rows(self) -> list[list[str]]:
+        rng = self.rng
+        first: dict[int, date] = {}
+        for line in self.lines:
+            first[abs(line.deal)] = min(first.get(abs(line.deal), line.day), line.day)
+        order = sorted(first, key=lambda k: (first[k], k))
+        ids = {k: f"XM{YEAR % 100}-{i + 1:04d}" for i, k in enumerate(order)}
+        crm = dict(zip(order, (f"CRM{n:07d}" for n in rng.sample(range(1_000_000, 9_999_999), len(order)))))
+        kinds = list(REVENUE_CN)
+        rows = []
+        for line in self.lines:
+            k = abs(line.deal)
+            type_text = REVENUE_CN[line.kind] if k % 5 else line.kind      # now and then the English key
+            for pid, share in line.people:
+                rows.append([line.day.isoformat(), ids[k], "" if line.deal < 0 else crm[k], pid,
+                             share if share or k % 4 else "100%", type_text, num(line.amount, 2),
+                             num(line.cost, 2) if line.cost is not None else "",
+                             num(line.quote, 2) if line.quote is not None else "",
+                             "是" if line.refund else ""])
+        return sorted(rows, key=lambda r: (r[0], r[1], kinds.index(_kind_of(r[5])), r[9], r[3]))
+
+    def quota_rows(self) -> list[list[str]]:
+        rows = []
+        for q in self.quarters:
+            staff = [p for p in self.people if p.employed(q)]
+            department = sum(self.target[p.id] for p in staff) * 8 // 10 // 100_000 * 100_000
+            for p in staff:
+                rows.append([q.label, p.id, num(self.target[p.id]),
+                             num(department) if p is self.head else ""])
+        return rows
+
+    def wage_rows(self) -> list[list[str]]:
+        rng = self.rng
+        rows = []
+        for p in self.people:
+            manager = p.card == "ka_manager"
+            floating = rng.randint(6, 12) * 500 if not manager else rng.randint(12, 16) * 500
+            fixed = rng.randint(10, 18) * 500 if not manager else rng.randint(18, 24) * 500
+            rows.append([p.id, "", num(floating), num(fixed)])
+            if p.id == "E041":                            # a raise from Q3: the quarter's row wins
+                for q in self.quarters[2:]:
+                    rows.append([p.id, q.label, num(floating + 1_000), num(fixed + 500)])
+        return rows
+
+
+def _kind_of(text: str) -> str:
+    return next((k for k, cn in REVENUE_CN.items() if text in (k, cn)))
+
+
 class Sample:
     def __init__(self, params, seed: int):
         self.params = params
+        self.seed = seed
         self.rng = random.Random(seed)
         self.people = make_roster(self.rng)
         self.by_id = {p.id: p for p in self.people}
@@ -569,6 +822,7 @@ class Sample:
                     if rows[table]:
                         files[f"{quarter.label}/{table}.csv"] = _csv_bytes(HEADERS[table], rows[table],
                                                                           "utf-8-sig")
+        files.update(SalesSample(self.people, random.Random(f"{self.seed}/sales")).build())
         files["README.md"] = self.readme().encode("utf-8")
         return dict(sorted(files.items()))
 
@@ -600,6 +854,17 @@ class Sample:
             "  dated in the month (quarterly cards' people too); `行政部_事件.csv` holds the",
             "  attendance events recorded by 行政部, saved in GB18030 as Chinese Excel does.",
             "- `2026Qn/`: the quarterly cards (售后服务主管, 大客户专员).",
+            "- `销售/回款.csv`: the year's collected deals of every 大客户经理 and 大客户专员 (SPEC 7):",
+            "  shared deals (50%/50%, 0.6/0.4, 33.34%/33.33%/33.33%), secondary development with",
+            "  its cost, maintenance and training, an implementation sold below its standard quote,",
+            "  a refund in Q3 of a Q1 sale, and two deals without a CRM id (not credited).",
+            "- `销售/季度任务.csv`: quarterly targets (the HQ 大客户经理 also carries the department",
+            "  target); `销售/薪资.csv`: floating (per quarter) and fixed (per month) wages;",
+            "  `绩效工资预算.csv`: the 2026 performance-pay budgets of the departments.",
+            "",
+            "Over 2026 the commission ledger meets all six cases of SPEC 7: E040 runs the",
+            "worked example (cases 1, 3, 4, 2), E041 cases 4, 6, 1, 5 and E042 cases 2, 1, 3, 6;",
+            "the new hires (E052, E048 in Q1, E065 in Q3) start without a task.",
             "",
             "Odd months and Q1/Q3 name indicators in Chinese and rater roles 本人/上级/小组; the",
             "others use keys and self/superior/peer. Heads of department are rated by the general",

@@ -31,6 +31,14 @@ class People:
     leave: dict[str, date | None] = field(default_factory=dict)
     rejected: dict[str, str] = field(default_factory=dict)   # left-out employee -> where its rows are
     everyone: set[str] = field(default_factory=set)          # every id written in the roster
+    department: dict[str, str] = field(default_factory=dict)  # kept employee -> department
+    manager: dict[str, str] = field(default_factory=dict)     # kept employee -> manager id ("" if none)
+    departments: set[str] = field(default_factory=set)       # every department written in the roster
+
+    def heads(self) -> set[str]:
+        """Kept employees who head their department: no manager, or one outside the department."""
+        return {e for e, dept in self.department.items()
+                if self.department.get(self.manager.get(e, "")) != dept}
 
 
 def keys(d: pd.DataFrame, columns: list[str]) -> pd.Series:

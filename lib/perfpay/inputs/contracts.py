@@ -101,6 +101,36 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("reason", ("原因", "理由", "事由")),
         Column("approved_by", ("审批人", "批准人")),
     )),
+    # sales tables (SPEC 7): the commission ledger's inputs ----------------------------
+    Table("deals", ("deals", "回款", "回款明细", "collections"), (
+        Column("date", ("回款日期", "到账日期", "日期")),
+        Column("deal_id", ("项目编号", "项目号", "合同编号", "项目")),
+        Column("crm_id", ("CRM编号", "CRM号", "CRM"), needs_value=False),   # blank: not in the CRM
+        Column("employee_id", _ID),
+        Column("share", ("贡献比例", "分成比例", "贡献度", "比例"), required=False, needs_value=False),
+        Column("revenue_type", ("收入类型", "收入类别", "类型")),
+        Column("amount", ("税后净额", "回款税后净额", "回款金额", "金额")),
+        Column("cost", ("成本", "二次开发成本"), required=False, needs_value=False),
+        Column("standard_quote", ("标准报价", "实施标准报价"), required=False, needs_value=False),
+        Column("refund", ("退款", "是否退款"), required=False, needs_value=False),
+    )),
+    Table("quotas", ("quotas", "季度任务", "销售任务"), (
+        Column("quarter", ("季度", "考核季度", "期间")),
+        Column("employee_id", _ID),
+        Column("target", ("目标", "任务", "目标值", "任务额", "季度目标")),
+        Column("department_target", ("部门目标", "部门任务"), required=False, needs_value=False),
+    )),
+    Table("wages", ("wages", "薪资", "工资"), (
+        Column("employee_id", _ID),
+        Column("quarter", ("季度", "期间"), required=False, needs_value=False),   # blank: every quarter
+        Column("floating_wage", ("浮动工资", "季度浮动工资")),
+        Column("fixed_wage", ("固定工资", "月固定工资")),
+    )),
+    Table("pools", ("pools", "绩效工资预算", "budgets"), (
+        Column("year", ("年度", "年份", "年")),
+        Column("department", ("部门",)),
+        Column("budget", ("预算", "绩效工资预算", "预算金额")),
+    )),
 )}
 
 # columns of which at least one must be present
@@ -114,6 +144,19 @@ RATER_ROLE_SPELLINGS = {
     "peer": ("peer", "小组", "同事", "同级", "互评"),
 }
 RATER_ROLE_HELP = "self, superior, peer, 本人, 上级, 小组"
+
+# revenue types of a deal (SPEC 7): key -> spellings (Chinese first)
+REVENUE_TYPES = {
+    "software": ("软件", "软件收入", "产品", "software"),
+    "implementation": ("实施", "实施费", "实施收入", "implementation"),
+    "secondary_dev": ("二次开发", "二开", "二次开发收入", "secondary_dev", "secondary development",
+                      "secondarydevelopment"),
+    "maintenance": ("维护", "维护费", "运维", "maintenance"),
+    "training": ("培训", "培训费", "training"),
+}
+REVENUE_TYPE_HELP = "software 软件, implementation 实施, secondary_dev 二次开发, maintenance 维护, training 培训"
+YES = ("yes", "y", "true", "1", "是", "退款", "√")
+NO = ("no", "n", "false", "0", "否")
 
 
 def table_for_name(name: str) -> str | None:

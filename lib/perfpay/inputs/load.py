@@ -14,6 +14,7 @@ from .common import check_dates, check_periods, latest_period
 from .contracts import SOURCE_COLUMNS, TABLES
 from .readers import read_raw
 from .report import Report
+from .sales import check_deals, check_deals_have_quotas, check_pools, check_quotas, check_wages
 from .tables import (check_actuals, check_adjustments, check_events, check_ratings, check_roster,
                      check_targets, check_targets_match)
 
@@ -36,7 +37,17 @@ OUTPUT = {
                 "score": "score_v"},
     "adjustments": {"period": "period_v", "employee_id": "employee_id", "indicator": "indicator_v",
                     "points": "points_v", "reason": "reason", "approved_by": "approved_by"},
+    "deals": {"date": "date_v", "quarter": "quarter_v", "deal_id": "deal_id", "crm_id": "crm_id",
+              "employee_id": "employee_id", "share": "share_v", "revenue_type": "revenue_type_v",
+              "amount": "amount_v", "cost": "cost_v", "standard_quote": "standard_quote_v",
+              "refund": "refund_v"},
+    "quotas": {"quarter": "quarter_v", "employee_id": "employee_id", "target": "target_v",
+               "department_target": "department_target_v"},
+    "wages": {"employee_id": "employee_id", "quarter": "quarter_v", "floating_wage": "floating_wage_v",
+              "fixed_wage": "fixed_wage_v"},
+    "pools": {"year": "year_v", "department": "department", "budget": "budget_v"},
 }
+SALES_TABLES = ("deals", "quotas", "wages", "pools")
 
 
 @dataclass
@@ -48,6 +59,11 @@ class Inputs:
     ratings: pd.DataFrame
     adjustments: pd.DataFrame
     report: Report = field(default_factory=Report)
+    # sales tables (SPEC 7); empty when the inputs have none
+    deals: pd.DataFrame = field(default_factory=lambda: empty_output("deals"))
+    quotas: pd.DataFrame = field(default_factory=lambda: empty_output("quotas"))
+    wages: pd.DataFrame = field(default_factory=lambda: empty_output("wages"))
+    pools: pd.DataFrame = field(default_factory=lambda: empty_output("pools"))
 
 
 def read_tables(inputs_dir) -> tuple[dict[str, pd.DataFrame], Report]:
@@ -62,8 +78,10 @@ def load_inputs(inputs_dir, catalog_for: Callable[[Period], object], period=None
     `catalog_for(period)` gives the cards in force on that period's first day; each row is
     checked against the catalog of its own period, roster roles against that of `period`
     (or of the latest period in the inputs). `period` keeps only rows inside it (events by
-    date); the roster is always kept whole. Never raises on bad data: rows with errors are
-    left out and every problem is in `report`.
+    date); the roster is always kept whole. The sales tables keep every row up to the end
+    of the quarter holding the period's end (deals by date, quotas by quarter: the ledger
+    rebuilds its state from the first quarter); wages and pools are kept whole. Never
+    raises on bad data: rows with errors are left out and every problem is in `report`.
     """
     within = Period.parse(period) if period is not None else None
     raw = read_raw(inputs_dir)
@@ -87,8 +105,22 @@ def load_inputs(inputs_dir, catalog_for: Callable[[Period], object], period=None
     check_events(chk["events"], people, catalogs)
     check_ratings(chk["ratings"], people, catalogs)
     check_adjustments(chk["adjustments"], people, catalogs)
+    check_quotas(chk["quotas"], people, within)
+    check_deals(chk["deals"], people, within)
+    check_deals_have_quotas(chk["deals"], chk["quotas"])
+    check_wages(chk["wages"], people)
+    check_pools(chk["pools"], people)
 
     return Inputs(**{t: _output(t, chk[t]) for t in TABLES}, report=report)
+
+
+def empty_output(table: str) -> pd.DataFrame:
+    """The frame of `table` with no rows (its output columns and _file/_sheet/_row)."""
+    out = pd.DataFrame({c: pd.Series(dtype=object) for c in [*OUTPUT[table], *SOURCE_COLUMNS]})
+    out["_row"] = out["_row"].astype("int64")
+    if table == "deals":
+        out["refund"] = out["refund"].astype(bool)
+    return out
 
 
 def _output(table: str, chk: Checker) -> pd.DataFrame:
@@ -104,4 +136,7 @@ def _output(table: str, chk: Checker) -> pd.DataFrame:
     for c in out.columns:
         if out[c].dtype == object:
             out[c] = out[c].where(out[c].notna(), None)
+    if table == "deals":
+        out["refund"] = out["refund"].astype(bool)
+        out["crm_id"] = out["crm_id"].fillna("")
     return out

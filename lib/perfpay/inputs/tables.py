@@ -89,7 +89,10 @@ def check_roster(chk: Checker, catalogs: Catalogs, period: Period) -> People:
     people = People(role=dict(zip(kept["employee_id"], kept["role"])),
                     hire=dict(zip(kept["employee_id"], kept["hire_date_v"])),
                     leave=dict(zip(kept["employee_id"], kept["leave_date_v"])),
-                    everyone=everyone)
+                    everyone=everyone,
+                    department=dict(zip(kept["employee_id"], kept["department"])),
+                    manager=dict(zip(kept["employee_id"], kept["manager_id"])),
+                    departments=set(d["department"][d["department"].ne("")]))
     gone = chk.bad & ids.ne("") & ~ids.isin(people.role.keys())
     for i, place in chk.where(gone).items():
         people.rejected[ids[i]] = "; ".join(filter(None, (people.rejected.get(ids[i]), place)))

@@ -11,6 +11,7 @@ import unicodedata
 from datetime import date
 from functools import lru_cache
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -18,11 +19,15 @@ import pandas as pd
 from ..errors import PeriodError
 from ..periods import HELP as PERIOD_HELP
 from ..periods import Period
+from .contracts import NO, YES
 
 MAX_DECIMALS = 6
 NUMBER_HELP = "write a number such as 93, 93%, -2.5 or 1,234.5 (at most 6 decimal places)"
 DATE_HELP = "write the date as 2026-07-15 (or enter it as an Excel date)"
 COUNT_HELP = "write a whole number of times, 1 or more (blank means 1)"
+MONEY_HELP = "write an amount in yuan such as 120000, 120,000.00 or -3,500.5 (at most 2 decimal places, no %)"
+SHARE_HELP = "write the share as 0.5, 50% or 1/3: above 0 and at most 1 (100%); blank means 1"
+FLAG_HELP = "write yes or no (是 / 否, true / false); blank means no"
 
 _NUM = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
@@ -30,6 +35,7 @@ _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
                    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _MONTH_START = re.compile(r"^(\d{4})-(\d{1,2})-0?1(?: 00:00:00)?$")   # Excel turns 2026-07 into a date
 _SLASH_MONTH = re.compile(r"^(\d{4})/(\d{1,2})$")
+_RATIO = re.compile(r"^(\d+)\s*/\s*(\d+)$")
 
 
 def column(texts: pd.Series, parse_one) -> tuple[pd.Series, pd.Series]:
@@ -105,6 +111,60 @@ def to_decimal(text: str) -> Decimal:
     return d
 
 
+def to_money(text: str) -> Decimal:
+    """Yuan with at most two decimals (fen); a percent sign is refused."""
+    t = unicodedata.normalize("NFKC", str(text)).strip()
+    if t.endswith("%"):
+        raise ValueError(f"{text!r} is a percent, not an amount of money")
+    d = to_decimal(t)
+    if d and d.normalize().as_tuple().exponent < -2:
+        raise ValueError(f"{text!r} has more than 2 decimal places (an amount is in yuan, to the fen)")
+    return d
+
+
+def to_share(text: str):
+    """A contribution share: 0.5, 50% or 1/3 -> Decimal (Fraction when it has no exact decimal).
+
+    A number without % is a fraction of 1 (0.5); with % a percent (50%). It must be above 0
+    and at most 1.
+    """
+    t = unicodedata.normalize("NFKC", str(text)).strip()
+    m = _RATIO.match(t)
+    if m:
+        if int(m.group(2)) == 0:
+            raise ValueError(f"share {text!r} divides by zero")
+        value = Fraction(int(m.group(1)), int(m.group(2)))
+    else:
+        d = to_decimal(t)
+        value = Fraction(d / 100 if t.endswith("%") else d)
+        if not t.endswith("%") and d > 1:
+            raise ValueError(f"share {text!r} is above 1: write a fraction of 1 such as 0.5, "
+                             f"or a percent such as {format(d.normalize(), 'f')}%")
+    if not 0 < value <= 1:
+        raise ValueError(f"share {text!r} is not above 0 and at most 1 (100%)")
+    return share_value(value)
+
+
+def share_value(value: Fraction):
+    """A Fraction as a Decimal when it has an exact decimal form, else the Fraction itself."""
+    den = value.denominator
+    for p in (2, 5):
+        while den % p == 0:
+            den //= p
+    if den != 1:
+        return value
+    return (Decimal(value.numerator) / Decimal(value.denominator)).normalize()
+
+
+def to_flag(text: str) -> bool:
+    t = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    if t in YES:
+        return True
+    if t in NO:
+        return False
+    raise ValueError(f"{text!r} is not yes or no")
+
+
 def to_date(text: str) -> date:
     m = _DATE.match(unicodedata.normalize("NFKC", str(text)).strip())
     if not m:
@@ -140,5 +200,6 @@ def to_count(text: str) -> int:
 
 
 __all__ = ["column", "lookup", "map_unique", "per_case", "nones", "period_of", "to_decimal", "to_date", "to_period", "to_count",
-           "NUMBER_HELP", "DATE_HELP", "COUNT_HELP", "PERIOD_HELP"]
+           "to_money", "to_share", "share_value", "to_flag",
+           "NUMBER_HELP", "DATE_HELP", "COUNT_HELP", "PERIOD_HELP", "MONEY_HELP", "SHARE_HELP", "FLAG_HELP"]
 

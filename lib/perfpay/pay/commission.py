@@ -1,0 +1,148 @@
+"""Quarterly commission of 大客户部 salespeople: credit the deals, replay the ledger, write statements.
+
+The ledger is replayed from the first quarter with sales data up to the period's last
+quarter, so the state a quarter starts from is always computed from the inputs.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from ..exact import CENT, ints
+from ..periods import Period
+from . import crediting
+from .ledger import LedgerParams, LedgerState, run_quarter
+from .ledger_text import table as ledger_table
+from .statements import write_statement
+
+ID = "employee_id"
+
+
+def _quarters(inputs, period: Period) -> list[Period]:
+    last = period.quarter if period.unit == "month" else period.quarters()[-1]
+    labels = set(inputs.quotas["quarter"]) | set(inputs.deals["quarter"])
+    if not labels:
+        return []
+    q = min(Period.parse(x) for x in labels)
+    out = []
+    while q <= last:
+        out.append(q)
+        q = q.next()
+    return out
+
+
+def _fen(values) -> np.ndarray:
+    return ints(pd.Series(values, dtype=object).to_numpy(dtype=object), CENT).astype("int64")
+
+
+def _quarter_frame(q: Period, credit: pd.DataFrame, inputs, scores: pd.DataFrame, lp: LedgerParams):
+    """One row per salesperson of quarter q, as run_quarter wants it."""
+    quotas = inputs.quotas[inputs.quotas["quarter"] == q.label]
+    got = credit[credit["quarter"] == q.label]
+    roster = inputs.roster.set_index(ID)
+    people = pd.Index(quotas[ID]).union(pd.Index(got[ID])).unique()
+    f = pd.DataFrame({ID: people})
+    f = f.merge(got[[ID, "credited_fen", "service_fen"]], on=ID, how="left")
+    f = f.merge(quotas[[ID, "target", "department_target"]], on=ID, how="left")
+    f["credited"] = f["credited_fen"].fillna(0).astype("int64")
+    f["service_revenue"] = f["service_fen"].fillna(0).astype("int64")
+    f["target"] = _fen(f["target"].where(f["target"].notna(), None))
+    hire = pd.to_datetime(f[ID].map(roster["hire_date"]))
+    leave = pd.to_datetime(f[ID].map(roster["leave_date"]))
+    start, end = pd.Timestamp(q.start), pd.Timestamp(q.end)
+    f["is_new_hire_quarter"] = ((hire >= start) & (hire <= end)).to_numpy()
+    f["left"] = (leave.notna() & (leave >= start) & (leave <= end)).to_numpy()
+    mine = scores[scores["quarter"] == q.label].set_index(ID)["total_c"]
+    total = f[ID].map(mine)
+    coef = total.map(lambda c: None if pd.isna(c) else Fraction(int(c), CENT * 100))   # score / 100
+    f["kpi_missing"] = coef.isna()
+    lo, hi = lp.coefficient_min, lp.coefficient_max
+    f["kpi_coefficient"] = coef.map(lambda v: lo if v is None else min(max(v, lo), hi))
+    f["kpi_score_c"] = total
+    # the manager carries the department target: his floating wage needs it met too
+    dept = f[ID].map(roster["department"])
+    dept_sum = pd.Series(f["credited"].to_numpy(), index=dept.to_numpy()).groupby(level=0).sum()
+    has_dt = f["department_target"].notna()
+    dt = pd.Series(_fen(f["department_target"].where(has_dt, None)), index=f.index)
+    met = pd.Series(dept.map(dept_sum).to_numpy(), index=f.index) >= dt
+    f["manager_department_met"] = met.astype(object).where(has_dt, None)
+    return f
+
+
+def commission(result, params, inputs, period: Period) -> None:
+    """Credit lines, ledger rows and statements of every quarter of `period`."""
+    if inputs.deals.empty and inputs.quotas.empty:
+        result.notes.append("commission: no deals (回款) and no quotas (季度任务) in the inputs")
+        return
+    from .run import quarter_scores, _scores_by_year
+    quarters = _quarters(inputs, period)
+    if not quarters:
+        return
+    years = _scores_by_year(params, inputs, quarters[-1], quarters[0])
+    scores = pd.concat([quarter_scores(s.units) for s in years.values() if not s.units.empty],
+                       ignore_index=True)
+    state, rows, lines_all, frames = LedgerState(), [], [], {}
+    wanted = {q.label for q in (period.quarters() if period.unit != "month" else [])}
+    for q in quarters:                       # the ledger is sequential in time, not in people
+        lp = LedgerParams.load(params, q)
+        credited = crediting.credit(inputs.deals[inputs.deals["quarter"] == q.label], lp)
+        lines_all.append(credited.lines)
+        frame = _quarter_frame(q, credited.per_person(), inputs, scores, lp)
+        frames[q.label] = frame
+        out, state = run_quarter(state, q, frame, lp, exact=True)
+        rows.append(out)
+    exact = pd.concat(rows, ignore_index=True)
+    ledger = ledger_table(exact)
+    lines = pd.concat(lines_all, ignore_index=True)
+    if not wanted:
+        result.notes.append("commission: quarterly; run a quarter, a half or a year to see it")
+        return
+    roster = inputs.roster.set_index(ID)
+    this = ledger[ledger["quarter"].isin(wanted)].copy()
+    this = _with_wages(this, inputs, frames)
+    this.insert(2, "name", this[ID].map(roster["name"]))
+    for d, part in this.groupby(this[ID].map(roster["department"])):
+        result.add(d, "commission.csv", part.reset_index(drop=True))
+        excluded = lines[(lines["stream"] == "excluded") & lines["quarter"].isin(wanted)
+                         & lines[ID].map(roster["department"]).eq(d)]
+        result.add(d, "excluded_deals.csv", excluded.reset_index(drop=True))
+    _statements(result, params, inputs, ledger, lines, frames, sorted(wanted), roster)
+
+
+def _with_wages(table: pd.DataFrame, inputs, frames) -> pd.DataFrame:
+    """The floating wage paid, in yuan, from the wages table (a quarter's row wins over the default)."""
+    w = inputs.wages
+    amount = []
+    for q in table["quarter"].unique():      # a few quarters
+        rows = w[(w["quarter"].isna()) | (w["quarter"] == "") | (w["quarter"] == q)] if len(w) else w
+        rows = rows.assign(_specific=rows["quarter"].eq(q)).sort_values("_specific") if len(rows) else rows
+        per = rows.drop_duplicates(ID, keep="last").set_index(ID)["floating_wage"] if len(rows) else pd.Series()
+        part = table[table["quarter"] == q]
+        amount.append(part[ID].map(per).where(part["floating_wage_paid"].astype(bool), 0))
+    table["floating_wage_amount"] = pd.concat(amount).reindex(table.index)
+    return table
+
+
+def _statements(result, params, inputs, ledger, lines, frames, quarters, roster) -> None:
+    for q in quarters:
+        lp = LedgerParams.load(params, q)
+        people = ledger[ledger["quarter"] == q][ID]
+        for eid in people:                    # one file per salesperson
+            info = roster.loc[eid]
+            person = {ID: eid, "name": info["name"], "department": info["department"],
+                      "branch": info["branch"], "role": info["role"]}
+            f = frames[q].set_index(ID).loc[eid]
+            extra = {"kpi_score": None if pd.isna(f["kpi_score_c"]) else int(f["kpi_score_c"]) / 100}
+            if f["kpi_missing"]:
+                extra["notes"] = ["no quarterly score: KPI coefficient taken as its minimum"]
+            name = f"statements/{eid}.xlsx" if len(quarters) == 1 else f"statements/{q}/{eid}.xlsx"
+            args = dict(person=person, quarter=q, lines=lines[(lines[ID] == eid) & (lines["quarter"] == q)],
+                        ledger=ledger[ledger[ID] == eid], extra=extra, params=lp)
+            result.statements.setdefault(info["department"], []).append((name, args))
+
+
+def statement_writer(args: dict):
+    return lambda path: write_statement(path, **args)
