@@ -18,9 +18,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install perfpay with its test tools
 
-report: $(STAMP)  ## score the sample company for PERIOD (default 2026Q3) into outputs/
+report: $(STAMP)  ## score and pay the sample company for PERIOD (default 2026Q3) into outputs/
 	$(BIN)/perfpay check --period $(PERIOD)
 	$(BIN)/perfpay score --period $(PERIOD)
+	$(BIN)/perfpay pay --period $(PERIOD)
 
 test: $(STAMP)  ## run the test suite
 	$(BIN)/python -m pytest
