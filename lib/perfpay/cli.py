@@ -57,38 +57,33 @@ def cmd_check(args) -> int:
     return 1 if report.has_errors else 0
 
 
+def _refuse(report, what: str, skipped_file: str) -> int:
+    print(report.format(), file=sys.stderr)
+    print(f"{report.summary()}\n{what}: fix the errors above, or pass --skip-invalid to use the valid "
+          f"rows (the skipped rows are then listed in {skipped_file})", file=sys.stderr)
+    return 1
+
+
 def cmd_score(args) -> int:
+    from .jobs import score_files, scored_departments
     from .output import write_all
-    from .scorecard import explain_table, score, scores_table
 
     period = Period.parse(args.period)
     params, inputs = _load(args, period)
     report = inputs.report
     if report.has_errors and not args.skip_invalid:
-        print(report.format(), file=sys.stderr)
-        print(f"{report.summary()}\nnot scored: fix the errors above, or pass --skip-invalid "
-              "to score the valid rows (the skipped rows are then listed in problems.csv)", file=sys.stderr)
-        return 1
-    scored = inputs.roster[inputs.roster["card"].notna()]
-    known = sorted(scored["department"].unique())
+        return _refuse(report, "not scored", "problems.csv")
+    known = scored_departments(inputs)
     wanted = args.department or known
     unknown = [d for d in wanted if d not in known]
     if unknown:
         print(f"unknown department(s) {unknown}; the roster has {known}", file=sys.stderr)
         return 2
     out = Path(args.out) / period.label
-    files = {}
-    for dept in wanted:
-        result = score(params, inputs, period, dept)
-        files[out / dept / "scores.csv"] = scores_table(result)
-        files[out / dept / "explain.csv"] = explain_table(result)
-        for note in result.notes:
-            print(f"{dept}: {note}")
-        table = scores_table(result)
-        grades = table["grade"].value_counts().to_dict() if len(table) else {}
-        print(f"{dept}: {len(table)} people scored for {period}; grades {grades}")
+    files, messages = score_files(params, inputs, period, wanted, out)
     if report.problems:
         files[out / "problems.csv"] = report.to_frame()
+    print("\n".join(messages))
     write_all(files)
     if report.problems:
         print(report.summary())
@@ -97,36 +92,19 @@ def cmd_score(args) -> int:
 
 
 def cmd_pay(args) -> int:
-    from .inputs import load_inputs
+    from .jobs import pay_files
     from .output import write_all
-    from .params import load_params
-    from .pay.commission import statement_writer
-    from .pay.run import pay
 
     period = Period.parse(args.period)
-    params = load_params(Path(args.params))
-    inputs = load_inputs(Path(args.inputs), params.catalog, period)
+    params, inputs = _load(args, period)
     report = inputs.report
     if report.has_errors and not args.skip_invalid:
-        print(report.format(), file=sys.stderr)
-        print(f"{report.summary()}\nnothing paid: fix the errors above, or pass --skip-invalid "
-              "to pay on the valid rows (the skipped rows are then listed in problems.csv)", file=sys.stderr)
-        return 1
-    result = pay(params, inputs, period)
+        return _refuse(report, "nothing paid", "pay_problems.csv")
     out = Path(args.out) / period.label
-    files: dict = {}
-    for dept, tables in sorted(result.tables.items()):
-        for name, table in tables.items():
-            files[out / dept / name] = table
-            print(f"{dept}: {name} {len(table)} rows")
-    for dept, items in sorted(result.statements.items()):
-        for name, kwargs in items:
-            files[out / dept / name] = statement_writer(kwargs)
-        print(f"{dept}: {len(items)} statements")
+    files, messages = pay_files(params, inputs, period, out)
     if report.problems:
         files[out / "pay_problems.csv"] = report.to_frame()
-    for note in result.notes:
-        print(note)
+    print("\n".join(messages))
     write_all(files)
     print(f"wrote {len(files)} files under {out}/")
     return 0

@@ -1,0 +1,53 @@
+"""The files a period's jobs write, as {path: table or writer}; the CLI and the batch write them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .periods import Period
+
+
+def scored_departments(inputs) -> list[str]:
+    """Departments that have people on a scorecard (an unscored role alone is not one)."""
+    roster = inputs.roster[inputs.roster["card"].notna()]
+    return sorted(roster["department"].unique())
+
+
+def score_files(params, inputs, period, departments, out) -> tuple[dict, list[str]]:
+    """scores.csv and explain.csv per department, and the messages to show."""
+    from .scorecard import explain_table, score, scores_table
+
+    period = Period.parse(period)
+    files, messages = {}, []
+    for dept in departments:
+        result = score(params, inputs, period, dept)
+        table = scores_table(result)
+        files[Path(out) / dept / "scores.csv"] = table
+        files[Path(out) / dept / "explain.csv"] = explain_table(result)
+        messages += [f"{dept}: {note}" for note in result.notes]
+        grades = table["grade"].value_counts().to_dict() if len(table) else {}
+        messages.append(f"{dept}: {len(table)} people scored for {period}; grades {grades}")
+    return files, messages
+
+
+def pay_files(params, inputs, period, out, departments=None) -> tuple[dict, list[str]]:
+    """commission, excluded deals, bonus, awards, pool tables and statement writers per department."""
+    from .pay.commission import statement_writer
+    from .pay.run import pay
+
+    result = pay(params, inputs, Period.parse(period))
+    files, messages = {}, []
+    keep = (lambda d: True) if departments is None else (lambda d: d in departments)
+    for dept, tables in sorted(result.tables.items()):
+        if not keep(dept):
+            continue
+        for name, table in tables.items():
+            files[Path(out) / dept / name] = table
+            messages.append(f"{dept}: {name} {len(table)} rows")
+    for dept, items in sorted(result.statements.items()):
+        if not keep(dept):
+            continue
+        for name, kwargs in items:
+            files[Path(out) / dept / name] = statement_writer(kwargs)
+        messages.append(f"{dept}: {len(items)} statements")
+    return files, messages + result.notes
