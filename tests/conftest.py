@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
+
+import openpyxl
 
 import pytest
 
@@ -42,3 +45,52 @@ def write_tables(folder: Path, tables: dict[str, list[dict]]) -> Path:
             for row in rows:
                 w.writerow({k: ("" if v is None else v) for k, v in row.items()})
     return folder
+
+
+def write_csv(path, rows, encoding="utf-8"):
+    """Rows (lists of cells) as a CSV file in `encoding`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    path.write_bytes(buf.getvalue().encode(encoding))
+    return path
+
+
+def write_xlsx(path, sheets: dict):
+    """A workbook with one sheet per {name: rows}; a cell may be (value, number format)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is None:
+                    continue
+                if isinstance(value, tuple):
+                    value, fmt = value
+                    ws.cell(row=r, column=c, value=value).number_format = fmt
+                else:
+                    ws.cell(row=r, column=c, value=value)
+    wb.save(path)
+    return path
+
+
+def find(report, **kw) -> list:
+    """Problems of a report whose fields equal kw; `message`/`fix` match by substring."""
+    out = []
+    for p in report.problems:
+        ok = True
+        for k, v in kw.items():
+            got = getattr(p, k)
+            ok &= (v in got) if k in ("message", "fix") else got == v
+        if ok:
+            out.append(p)
+    return out
+
+
+def one(report, **kw):
+    """The one problem matching kw (fails with the whole report otherwise)."""
+    got = find(report, **kw)
+    assert len(got) == 1, f"expected one problem {kw}, got {len(got)}:\n{report.format()}"
+    return got[0]

@@ -6,20 +6,19 @@ The catalog is built here from Card / Indicator / Event objects, not from params
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from decimal import Decimal as D
 
-import openpyxl
 import pytest
 
 from perfpay.cards import Card, Event, Indicator, Section
 from perfpay.catalog import Catalog
 from perfpay.errors import InputError, ParamsError
-from perfpay.inputs import Problem, Report, load_inputs, read_tables
+from perfpay.inputs import load_inputs, read_tables
 from perfpay.inputs.contracts import table_for_name
 from perfpay.periods import Period
+
+from conftest import find, one, write_csv, write_xlsx
 
 
 # catalog ------------------------------------------------------------------------------
@@ -74,33 +73,6 @@ def catalog_for(period: Period) -> Catalog:
 
 
 # files ----------------------------------------------------------------------------------
-def write_csv(path, rows, encoding="utf-8"):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
-    path.write_bytes(buf.getvalue().encode(encoding))
-    return path
-
-
-def write_xlsx(path, sheets: dict):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for r, row in enumerate(rows, start=1):
-            for c, value in enumerate(row, start=1):
-                if value is None:
-                    continue
-                if isinstance(value, tuple):          # (value, number format)
-                    value, fmt = value
-                    ws.cell(row=r, column=c, value=value).number_format = fmt
-                else:
-                    ws.cell(row=r, column=c, value=value)
-    wb.save(path)
-    return path
-
-
 ROSTER_CN = ["工号", "姓名", "部门", "分部", "岗位", "入职日期", "离职日期", "上级工号", "月度绩效奖金"]
 ROSTER = [
     ROSTER_CN,
@@ -128,23 +100,6 @@ def load(root, period=None):
     return load_inputs(root, catalog_for, period)
 
 
-def find(report: Report, **kw) -> list[Problem]:
-    """Problems whose fields equal kw; `message`/`fix` match by substring."""
-    out = []
-    for p in report.problems:
-        ok = True
-        for k, v in kw.items():
-            got = getattr(p, k)
-            ok &= (v in got) if k in ("message", "fix") else got == v
-        if ok:
-            out.append(p)
-    return out
-
-
-def one(report: Report, **kw) -> Problem:
-    got = find(report, **kw)
-    assert len(got) == 1, f"expected one problem {kw}, got {len(got)}:\n{report.format()}"
-    return got[0]
 
 
 # reading -------------------------------------------------------------------------------

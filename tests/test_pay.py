@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from conftest import ROOT, write_tables
 
@@ -117,7 +116,6 @@ def test_statement_and_excluded_deals(tmp_path):
 
 
 def test_pool_for_the_year_adds_up_to_the_budget(tmp_path):
-    folder = company(tmp_path)
     agents = [{"employee_id": f"A{i}", "name": f"客服{i}", "department": "客户服务部", "branch": "总部",
                "role": "客服专员", "hire_date": "2019-01-01", "manager_id": "G1"} for i in range(1, 4)]
     full = {"answer_rate": 95, "first_contact_resolution": 85, "satisfaction": 5, "handling_time": 300,

@@ -6,17 +6,17 @@ the real params/ catalog; problems are checked by file, row, column and value.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from decimal import Decimal as D
 from fractions import Fraction
 
-import openpyxl
 import pytest
 
-from perfpay.inputs import Problem, Report, effective_wages, load_inputs
+from perfpay.inputs import effective_wages, load_inputs
 from perfpay.inputs.contracts import table_for_name
+
+from conftest import find, one, write_xlsx
+from conftest import write_csv as shared_write_csv
 
 ROSTER = [
     ["工号", "姓名", "部门", "分部", "岗位", "入职日期", "离职日期", "上级工号", "月度绩效奖金"],
@@ -37,30 +37,7 @@ POOLS_CN = ["年度", "部门", "预算"]
 
 
 def write_csv(path, rows, encoding="utf-8-sig"):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
-    path.write_bytes(buf.getvalue().encode(encoding))
-    return path
-
-
-def write_xlsx(path, sheets: dict):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for r, row in enumerate(rows, start=1):
-            for c, value in enumerate(row, start=1):
-                if value is None:
-                    continue
-                if isinstance(value, tuple):
-                    value, fmt = value
-                    ws.cell(row=r, column=c, value=value).number_format = fmt
-                else:
-                    ws.cell(row=r, column=c, value=value)
-    wb.save(path)
-    return path
+    return shared_write_csv(path, rows, encoding)
 
 
 @pytest.fixture
@@ -77,22 +54,6 @@ def load(params):
     return run
 
 
-def find(report: Report, **kw) -> list[Problem]:
-    out = []
-    for p in report.problems:
-        ok = True
-        for k, v in kw.items():
-            got = getattr(p, k)
-            ok &= (v in got) if k in ("message", "fix") else got == v
-        if ok:
-            out.append(p)
-    return out
-
-
-def one(report: Report, **kw) -> Problem:
-    got = find(report, **kw)
-    assert len(got) == 1, f"expected one problem {kw}, got {len(got)}:\n{report.format()}"
-    return got[0]
 
 
 def quotas_for(*people, quarters=("2026Q1", "2026Q2", "2026Q3", "2026Q4")):

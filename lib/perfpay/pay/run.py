@@ -7,12 +7,10 @@ with sales data up to the period's last quarter, so a rerun gives the same numbe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from ..exact import CENT, obj, round_half_up
+from ..exact import obj, round_half_up
 from ..periods import Period
 from ..scorecard import score
 from . import awards, bonus, pool
