@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PERIOD ?= 2026Q3
 
-.PHONY: help install report test check sample clean
+.PHONY: help install system report test check sample lab clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -14,20 +14,26 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --user --name perfpay --display-name "Python (perfpay)" >/dev/null
 	touch $(STAMP)
 
-install: $(STAMP)  ## create .venv and install perfpay with its test tools
+install: $(STAMP)  ## create .venv, install perfpay with its test tools, register the Jupyter kernel
 
-report: $(STAMP)  ## score and pay the sample company for PERIOD (default 2026Q3) into outputs/
+system:  ## Chromium and CJK fonts from apt (as root; otherwise prints what to install)
+	bash scripts/system-deps.sh
+
+report: system $(STAMP)  ## data files and HTML reports of the sample company for PERIOD (default 2026Q3) into outputs/
 	$(BIN)/perfpay check --period $(PERIOD)
-	$(BIN)/perfpay score --period $(PERIOD)
-	$(BIN)/perfpay pay --period $(PERIOD)
+	$(BIN)/perfpay run --period $(PERIOD)
 
 test: $(STAMP)  ## run the test suite
 	$(BIN)/python -m pytest
 
 check: $(STAMP)  ## validate inputs/ and params/ and list every problem
 	$(BIN)/perfpay check
+
+lab: $(STAMP)  ## open the notebooks in JupyterLab
+	$(BIN)/jupyter lab notebooks/
 
 sample: $(STAMP)  ## regenerate the sample company in inputs/ (deterministic)
 	$(BIN)/python -m perfpay.sample inputs

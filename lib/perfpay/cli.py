@@ -37,6 +37,17 @@ def _parser() -> argparse.ArgumentParser:
     pay.add_argument("--skip-invalid", action="store_true",
                      help="pay on the valid rows even when some rows have errors (they are listed)")
     _common(pay)
+
+    run = sub.add_parser("run", help="the whole period: data files, then every report notebook due, as HTML")
+    run.add_argument("--period", required=True, help="2026-07, 2026Q3, 2026H2 or 2026")
+    run.add_argument("--department", action="append", help="only this department (repeatable)")
+    run.add_argument("--jobs", type=int, default=None,
+                     help="notebooks run at the same time, one kernel each (default: the number of CPUs)")
+    run.add_argument("--out", default="outputs", help="output folder (default: outputs/)")
+    run.add_argument("--notebooks", default="notebooks", help="folder of the report notebooks (default: notebooks/)")
+    run.add_argument("--skip-invalid", action="store_true",
+                     help="run on the valid rows even when some rows have errors (they are listed)")
+    _common(run)
     return parser
 
 
@@ -110,6 +121,22 @@ def cmd_pay(args) -> int:
     return 0
 
 
+def cmd_run(args) -> int:
+    from .batch import run_period
+    from .errors import InputError
+
+    if args.jobs is not None and args.jobs < 1:
+        print("--jobs needs a number of 1 or more", file=sys.stderr)
+        return 2
+    try:
+        result = run_period(args.period, inputs_dir=args.inputs, params_dir=args.params, out_dir=args.out,
+                            notebooks_dir=args.notebooks, departments=args.department, jobs=args.jobs,
+                            skip_invalid=args.skip_invalid)
+    except InputError as exc:
+        return _refuse(exc.report, "nothing run", "problems.csv")
+    return 0 if result.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -117,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_check(args)
         if args.command == "pay":
             return cmd_pay(args)
+        if args.command == "run":
+            return cmd_run(args)
         return cmd_score(args)
     except PerfpayError as exc:
         print(f"perfpay: {exc}", file=sys.stderr)

@@ -13,14 +13,19 @@ def scored_departments(inputs) -> list[str]:
     return sorted(roster["department"].unique())
 
 
-def score_files(params, inputs, period, departments, out) -> tuple[dict, list[str]]:
-    """scores.csv and explain.csv per department, and the messages to show."""
+def score_files(params, inputs, period, departments, out, results: dict | None = None) -> tuple[dict, list[str]]:
+    """scores.csv and explain.csv per department, and the messages to show.
+
+    `results`, when given, receives each department's Scores (for the Excel workbooks).
+    """
     from .scorecard import explain_table, score, scores_table
 
     period = Period.parse(period)
     files, messages = {}, []
     for dept in departments:
         result = score(params, inputs, period, dept)
+        if results is not None:
+            results[dept] = result
         table = scores_table(result)
         files[Path(out) / dept / "scores.csv"] = table
         files[Path(out) / dept / "explain.csv"] = explain_table(result)
@@ -30,12 +35,15 @@ def score_files(params, inputs, period, departments, out) -> tuple[dict, list[st
     return files, messages
 
 
-def pay_files(params, inputs, period, out, departments=None) -> tuple[dict, list[str]]:
-    """commission, excluded deals, bonus, awards, pool tables and statement writers per department."""
+def pay_files(params, inputs, period, out, departments=None, result=None) -> tuple[dict, list[str]]:
+    """commission, excluded deals, bonus, awards, pool tables and statement writers per department.
+
+    `result`: a PayResult already computed for the period (else it is computed here).
+    """
     from .pay.commission import statement_writer
     from .pay.run import pay
 
-    result = pay(params, inputs, Period.parse(period))
+    result = result or pay(params, inputs, Period.parse(period))
     files, messages = {}, []
     keep = (lambda d: True) if departments is None else (lambda d: d in departments)
     for dept, tables in sorted(result.tables.items()):
@@ -51,3 +59,18 @@ def pay_files(params, inputs, period, out, departments=None) -> tuple[dict, list
             files[Path(out) / dept / name] = statement_writer(kwargs)
         messages.append(f"{dept}: {len(items)} statements")
     return files, messages + result.notes
+
+
+def excel_files(params, period, scores: dict, paid, out) -> dict:
+    """scorecards.xlsx and payroll.xlsx of each department, as writers for write_all."""
+    from .report.excel import write_payroll, write_scorecards
+
+    period = Period.parse(period)
+    files = {}
+    for dept, result in scores.items():
+        if result.scores.empty:
+            continue
+        files[Path(out) / dept / "scorecards.xlsx"] = \
+            lambda path, s=result: write_scorecards(path, s, params, period)
+        files[Path(out) / dept / "payroll.xlsx"] = lambda path, d=dept: write_payroll(path, paid, d, period)
+    return files

@@ -1,0 +1,19 @@
+"""The batch of a period: data files, report notebooks run by papermill in parallel, HTML for managers.
+
+    from perfpay.batch import run_period
+    result = run_period("2026Q3", jobs=4)          # outputs/2026Q3/{run.json,index.html,<部门>/...}
+    result.ok, result.failed
+
+Modules: due (which notebooks a period needs), execute (one notebook in a worker), html (the
+manager's page: no code, table of contents, print CSS, offline), manifest (hashes, versions),
+index (index.html), run (the orchestration).
+"""
+
+from .due import NOTEBOOKS, DueFacts, NotebookJob, due_notebooks, facts_from_files
+from .html import external_references, make_offline, render_html
+from .index import index_html
+from .run import BatchError, RunResult, run_notebooks, run_period
+
+__all__ = ["NOTEBOOKS", "BatchError", "DueFacts", "NotebookJob", "RunResult", "due_notebooks",
+           "external_references", "facts_from_files", "index_html", "make_offline", "render_html",
+           "run_notebooks", "run_period"]

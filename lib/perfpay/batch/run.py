@@ -1,0 +1,292 @@
+"""`perfpay run`: a period's data files, then every report notebook due, in parallel, as HTML.
+
+    result = run_period("2026Q3", inputs_dir="inputs", params_dir="params", out_dir="outputs",
+                        notebooks_dir="notebooks", jobs=4)
+    result.ok, result.failed, result.record      # the record is what run.json holds
+
+1. Data: `jobs.score_files`, `jobs.pay_files` and `jobs.excel_files` (scorecards, payroll),
+   written all at once by `output.write_all`.
+2. Notebooks: `due.due_notebooks` lists them; each runs in a worker process of a
+   ProcessPoolExecutor (its own kernel) inside outputs/<period>/.run-*/, and its .ipynb and
+   .html are moved into outputs/<period>/<department>/ when it is complete. A failed notebook
+   is kept (failing cell marked) and rendered too; the others go on.
+3. outputs/<period>/run.json and index.html, written last.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ..errors import InputError, PerfpayError
+from ..periods import Period
+from .due import NotebookJob, due_notebooks, facts_from_files
+from .execute import first_line, publish, run_job
+from .index import index_html
+from .manifest import file_hashes, sha256, versions, write_json, write_text
+
+RUN_JSON = "run.json"
+INDEX = "index.html"
+TEMP_PREFIX = ".run-"
+
+
+class BatchError(PerfpayError):
+    """A run that cannot start (an unknown department, no notebooks folder)."""
+
+
+@dataclass
+class RunResult:
+    period: Period
+    out: Path                  # outputs/<period>
+    record: dict               # the content of run.json
+
+    @property
+    def notebooks(self) -> list[dict]:
+        return self.record["notebooks"]
+
+    @property
+    def failed(self) -> list[dict]:
+        return [nb for nb in self.notebooks if nb["status"] != "ok"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def run_json(self) -> Path:
+        return self.out / RUN_JSON
+
+    @property
+    def index(self) -> Path:
+        return self.out / INDEX
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+# --- 1. data files ---------------------------------------------------------------------------
+
+
+def data_files(params, inputs, period: Period, departments: list[str], out: Path,
+               narrowed: bool) -> tuple[dict, list[str]]:
+    """Every data file of the run, as write_all takes them, and the messages to show."""
+    from ..jobs import excel_files, pay_files, score_files
+    from ..pay.run import pay
+
+    scores: dict = {}
+    files, messages = score_files(params, inputs, period, departments, out, results=scores)
+    result = pay(params, inputs, period)
+    paid, notes = pay_files(params, inputs, period, out, departments if narrowed else None, result=result)
+    files.update(paid)
+    files.update(excel_files(params, period, scores, result, out))
+    return files, messages + notes
+
+
+# --- 2. notebooks ----------------------------------------------------------------------------
+
+
+def _meta(job: NotebookJob) -> str:
+    return f"期间 {job.period}" + (f" · 部门 {job.department}" if job.department else " · 全公司")
+
+
+def _payload(job: NotebookJob, work: Path, out: Path, notebooks_dir: Path, inputs_dir, params_dir,
+             kernel_name, cell_timeout) -> dict:
+    return {"key": job.key, "notebook": job.notebook, "period": job.period, "department": job.department,
+            "title": job.title, "meta": _meta(job), "source": str((notebooks_dir / f"{job.notebook}.ipynb").resolve()),
+            "work": str(work), "parameters": job.parameters(inputs_dir, params_dir),
+            "final_ipynb": str((out / job.relpath(".ipynb")).resolve()),
+            "kernel_name": kernel_name, "cell_timeout": cell_timeout}
+
+
+def _failed(payload: dict, error: str, detail: str | None = None) -> dict:
+    """The result of a job that never produced a notebook (missing source, dead worker)."""
+    return {"key": payload["key"], "notebook": payload["notebook"], "period": payload["period"],
+            "department": payload["department"], "title": payload["title"], "parameters": payload["parameters"],
+            "status": "failed", "error": error, "error_detail": detail or error, "failed_cell": None,
+            "started": time.time(), "seconds": 0.0, "files": {}, "extras": [], "warnings": []}
+
+
+def _entry(res: dict, placed: dict) -> dict:
+    """A notebook's entry in run.json: paths relative to outputs/<period>/."""
+    return {"key": res["key"], "notebook": res["notebook"], "period": res["period"],
+            "department": res["department"], "title": res["title"], "parameters": res["parameters"],
+            "status": res["status"], "error": res["error"], "error_detail": res.get("error_detail"),
+            "failed_cell": res.get("failed_cell"),
+            "started_at": datetime.fromtimestamp(res["started"]).astimezone().isoformat(timespec="milliseconds"),
+            "seconds": res["seconds"], "files": placed.get("files", {}), "extras": placed.get("extras", []),
+            "warnings": res.get("warnings", [])}
+
+
+def run_notebooks(due: list[NotebookJob], *, out: Path, notebooks_dir, inputs_dir, params_dir,
+                  jobs: int | None = None, progress: bool | None = None, kernel_name: str | None = None,
+                  cell_timeout: float | None = None, protected=frozenset(), echo=print) -> list[dict]:
+    """Run `due` in parallel (one worker process and one kernel per notebook at a time); the run.json
+    entries in the order of `due`. Work happens in out/.run-*/, removed at the end whatever happens.
+    `protected`: resolved paths a notebook's own files may not replace (the data files)."""
+    from tqdm import tqdm
+
+    if not due:
+        return []
+    out.mkdir(parents=True, exist_ok=True)
+    notebooks_dir = Path(notebooks_dir)
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(due)))
+    entries: dict[str, dict] = {}
+    tmp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=out))
+    bar = tqdm(total=len(due), desc=f"{due[0].run_period} 报告", unit="份", file=sys.stderr,
+               disable=None if progress is None else not progress, dynamic_ncols=True)
+
+    def done(payload: dict, res: dict) -> None:
+        placed = publish(res, out, protected) if res.get("files") else {}
+        entries[payload["key"]] = entry = _entry(res, placed)
+        bar.update(1)
+        bar.set_postfix_str(payload["key"], refresh=True)
+        line = f"{'ok    ' if entry['status'] == 'ok' else 'FAILED'} {payload['key']} ({entry['seconds']:.1f} s)"
+        if entry["status"] != "ok":
+            line += f": {entry['error']}"
+        with tqdm.external_write_mode(file=sys.stderr):
+            echo(line)
+
+    try:
+        payloads = [_payload(j, tmp / f"{i:03d}", out, notebooks_dir, inputs_dir, params_dir, kernel_name,
+                             cell_timeout) for i, j in enumerate(due)]
+        ready = []
+        for p in payloads:
+            if Path(p["source"]).is_file():
+                ready.append(p)
+            else:
+                done(p, _failed(p, f"notebook not found: {p['source']}"))
+        if ready:
+            ctx = multiprocessing.get_context("spawn")      # no fork of a process that holds threads
+            with ProcessPoolExecutor(max_workers=min(workers, len(ready)), mp_context=ctx) as pool:
+                try:
+                    futures = {pool.submit(run_job, p): p for p in ready}
+                    for fut in as_completed(futures):
+                        p = futures[fut]
+                        try:
+                            res = fut.result()
+                        except Exception as exc:             # noqa: BLE001 - a worker process died
+                            res = _failed(p, first_line(f"{type(exc).__name__}: {exc}") or type(exc).__name__)
+                        done(p, res)
+                except BaseException:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
+    finally:
+        bar.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return [entries[j.key] for j in due]
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def run_period(period, *, inputs_dir="inputs", params_dir="params", out_dir="outputs", notebooks_dir="notebooks",
+               departments=None, jobs: int | None = None, skip_invalid: bool = False,
+               progress: bool | None = None, kernel_name: str | None = None,
+               cell_timeout: float | None = None, echo=print) -> RunResult:
+    """Data files, every notebook due, run.json and index.html for `period`.
+
+    Raises InputError when the inputs have errors (unless `skip_invalid`: the valid rows are
+    used and the skipped ones listed in problems.csv) and BatchError for an unknown department.
+    A failing notebook does not raise: see `RunResult.failed`.
+    """
+    from ..inputs import load_inputs
+    from ..jobs import scored_departments
+    from ..output import write_all
+    from ..params import load_params
+
+    t0 = time.perf_counter()
+    started_at = _now()
+    period = Period.parse(period)
+    inputs_dir, params_dir = Path(inputs_dir).resolve(), Path(params_dir).resolve()
+    notebooks_dir, out_root = Path(notebooks_dir).resolve(), Path(out_dir).resolve()
+    if not notebooks_dir.is_dir():
+        raise BatchError(f"no notebooks folder {notebooks_dir}; pass --notebooks with the folder of the "
+                         f"report notebooks")
+    input_hashes, params_hashes = file_hashes(inputs_dir), file_hashes(params_dir)
+
+    params = load_params(params_dir)
+    inputs = load_inputs(inputs_dir, params.catalog, period)
+    report = inputs.report
+    if report.has_errors and not skip_invalid:
+        raise InputError(report)
+    known = scored_departments(inputs)
+    wanted = list(dict.fromkeys(departments)) if departments else known
+    unknown = [d for d in wanted if d not in known]
+    if unknown:
+        raise BatchError(f"unknown department(s) {unknown}; the roster has {known}")
+
+    out = out_root / period.label
+    files, messages = data_files(params, inputs, period, wanted, out, narrowed=bool(departments))
+    if report.problems:
+        files[out / "problems.csv"] = report.to_frame()
+    for m in messages:
+        echo(m)
+    write_all(files)
+    if report.problems:
+        echo(report.summary())
+    data_seconds = time.perf_counter() - t0
+    echo(f"wrote {len(files)} data files under {out}/")
+
+    due = due_notebooks(period, wanted, facts_from_files(files, out), company=not departments)
+    t1 = time.perf_counter()
+    workers = max(1, jobs or os.cpu_count() or 1)
+    entries = run_notebooks(due, out=out, notebooks_dir=notebooks_dir, inputs_dir=inputs_dir,
+                            params_dir=params_dir, jobs=workers, progress=progress, kernel_name=kernel_name,
+                            cell_timeout=cell_timeout, protected={Path(p).resolve() for p in files}, echo=echo)
+    notebooks_seconds = time.perf_counter() - t1
+
+    data = sorted(Path(p).relative_to(out).as_posix() for p in files)
+    sources = sorted({j.notebook for j in due})
+    record = {
+        "format": "perfpay run 1",
+        "period": period.label,
+        "status": "ok" if all(e["status"] == "ok" for e in entries) else "failed",
+        "started_at": started_at,
+        "finished_at": None,
+        "parameters": {
+            "period": period.label, "departments": wanted, "department_filter": list(departments or []) or None,
+            "jobs": workers, "inputs_dir": str(inputs_dir), "params_dir": str(params_dir),
+            "notebooks_dir": str(notebooks_dir), "out_dir": str(out_root), "skip_invalid": skip_invalid,
+            "kernel_name": kernel_name, "cell_timeout": cell_timeout,
+        },
+        "versions": versions(),
+        "inputs": {"dir": str(inputs_dir), "sha256": input_hashes},
+        "params": {"dir": str(params_dir), "sha256": params_hashes},
+        "notebook_sources": {"dir": str(notebooks_dir),
+                             "sha256": {f"{n}.ipynb": sha256(notebooks_dir / f"{n}.ipynb") for n in sources
+                                        if (notebooks_dir / f"{n}.ipynb").is_file()}},
+        "input_problems": report.summary() if report.problems else None,
+        "departments": wanted,
+        "data_files": [{"path": rel, "sha256": sha256(out / rel)} for rel in data],
+        "notebooks": entries,
+        "messages": messages,
+        "timings": {"data_seconds": round(data_seconds, 3), "notebooks_seconds": round(notebooks_seconds, 3),
+                    "total_seconds": None},
+    }
+    record["timings"]["total_seconds"] = round(time.perf_counter() - t0, 3)
+    record["finished_at"] = _now()
+    write_json(out / RUN_JSON, record)
+    write_text(out / INDEX, index_html(record))
+    result = RunResult(period, out, record)
+    _summary(result, echo)
+    return result
+
+
+def _summary(result: RunResult, echo) -> None:
+    r = result.record
+    ok = sum(1 for nb in result.notebooks if nb["status"] == "ok")
+    echo(f"notebooks: {ok} ok, {len(result.failed)} failed, in {r['timings']['notebooks_seconds']:.1f} s "
+         f"with {r['parameters']['jobs']} jobs; total {r['timings']['total_seconds']:.1f} s")
+    for nb in result.failed:
+        where = nb["files"].get("html")
+        echo(f"  FAILED {nb['key']}: {nb['error']}" + (f"\n         see {result.out / where}" if where else ""))
+    echo(f"index: {result.index}\nrecord: {result.run_json}")
