@@ -255,10 +255,11 @@ def good(tmp_path_factory):
 EXPECTED = {
     "run.json", "index.html", "company_overview.ipynb", "company_overview.html",
     "BD组/scores.csv", "BD组/explain.csv", "BD组/department_report.ipynb", "BD组/department_report.html",
-    "BD组/附件.csv",
+    "BD组/附件.csv", "BD组/scorecards.xlsx", "BD组/payroll.xlsx",
     "大客户部/scores.csv", "大客户部/explain.csv", "大客户部/commission.csv", "大客户部/statements/S1.xlsx",
     "大客户部/department_report.ipynb", "大客户部/department_report.html", "大客户部/附件.csv",
     "大客户部/commission_statements.ipynb", "大客户部/commission_statements.html",
+    "大客户部/scorecards.xlsx", "大客户部/payroll.xlsx",
 }
 
 
@@ -302,7 +303,8 @@ def test_run_json_records_parameters_hashes_versions_timings(good):
         assert hashlib.sha256((good["period"] / f["path"]).read_bytes()).hexdigest() == f["sha256"]
     assert {f["path"] for f in record["data_files"]} == {
         "BD组/scores.csv", "BD组/explain.csv", "大客户部/scores.csv", "大客户部/explain.csv",
-        "大客户部/commission.csv", "大客户部/statements/S1.xlsx"}
+        "大客户部/commission.csv", "大客户部/statements/S1.xlsx", "BD组/scorecards.xlsx",
+        "BD组/payroll.xlsx", "大客户部/scorecards.xlsx", "大客户部/payroll.xlsx"}
     t = record["timings"]
     assert t["total_seconds"] >= t["notebooks_seconds"] > 0 and t["data_seconds"] > 0
     assert [(nb["key"], nb["status"]) for nb in record["notebooks"]] == [
