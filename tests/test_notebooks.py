@@ -467,3 +467,24 @@ def test_setup_fonts_says_which_package_to_install(bare_fonts, monkeypatch):
     monkeypatch.setattr(bare_fonts, "findSystemFonts", lambda *args, **kwargs: [])
     with pytest.raises(charts.FontError, match="apt-get install -y fonts-noto-cjk"):
         charts.setup_fonts(force=True)
+
+
+def test_managers_html_in_a_real_browser(runs, tmp_path):
+    """The report as managers get it (batch HTML), opened in headless Chromium."""
+    from browser import dump_dom, require_chromium, screenshot
+
+    from perfpay.batch.html import external_references, render_html
+
+    require_chromium()
+    page, warnings = render_html(executed(runs, "xss"), title="BD组 绩效报告 2026Q3", meta="期间 2026Q3")
+    assert external_references(page) == [] and warnings == [], "nothing is loaded from the internet"
+    path = tmp_path / "report.html"
+    path.write_text(page, encoding="utf-8")
+    dom = dump_dom(path)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom, "the name shows as text"
+    assert "<script>alert(1)</script>" not in dom
+    assert "绩效报告" in dom and "排名" in dom
+    assert not re.search(r'class="[^"]*jp-InputArea-editor', dom), "no code for managers"
+    assert "perfpay.report" not in dom and "In&nbsp;[" not in dom, "no code, no prompts"
+    png = screenshot(path, tmp_path / "report.png")
+    assert png.stat().st_size > 20_000, "the page renders (tables and charts)"
