@@ -39,8 +39,12 @@ def ints(values, scale: int = MICRO) -> np.ndarray:
     whole = parts[0].replace("", "0")
     frac = parts[1].fillna("") if parts.shape[1] > 1 else pd.Series("", index=s.index)
     frac = frac.str.slice(0, places).str.pad(places, side="right", fillchar="0") if places else ""
-    number = (whole + frac).astype(object).map(int) if len(whole) else whole
-    out = np.where(neg, -number.to_numpy(dtype=object), number.to_numpy(dtype=object))
+    digits = whole + frac
+    if (digits.str.len() <= 18).all():               # fits int64: parsed in C, no Python loop
+        number = digits.astype("int64").to_numpy().astype(object)
+    else:                                            # beyond int64: Python ints, exact
+        number = digits.map(int).to_numpy(dtype=object)
+    out = np.where(neg, -number, number)
     return np.where(missing.to_numpy(), 0, out).astype(object)
 
 
