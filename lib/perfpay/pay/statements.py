@@ -472,8 +472,11 @@ def _widths(ws, caps: dict[int, int], skip_rows=frozenset()) -> None:
         ws.column_dimensions[get_column_letter(col)].width = max(6, min(need.get(col, 0) + 2, cap))
 
 
-def _heights(ws) -> None:
-    """Rows of wrapped text tall enough for their lines (merged cells span their columns)."""
+def _heights(ws, default_width: float = 10, fill: float = 1.0, pad: int = 0) -> None:
+    """Rows of wrapped text tall enough for their lines (merged cells span their columns).
+
+    `fill`: the share of a column's width a line of text really uses; `pad`: points added.
+    """
     spans = {(m.min_row, m.min_col): range(m.min_col, m.max_col + 1) for m in ws.merged_cells.ranges}
     for row in ws.iter_rows():
         lines = 1
@@ -482,12 +485,12 @@ def _heights(ws) -> None:
                     or type(cell).__name__ == "MergedCell":
                 continue
             cols = spans.get((cell.row, cell.column), [cell.column])
-            width = sum(ws.column_dimensions[get_column_letter(c)].width or 10 for c in cols)
-            per_line = max(1, int(width) - 1)
+            width = sum(ws.column_dimensions[get_column_letter(c)].width or default_width for c in cols)
+            per_line = max(1, int(width * fill) - 1)
             n = sum(max(1, math.ceil(_display(part) / per_line)) for part in str(cell.value).split("\n"))
             lines = max(lines, n)
         if lines > 1:
-            ws.row_dimensions[row[0].row].height = 15 * lines
+            ws.row_dimensions[row[0].row].height = 15 * lines + pad
 
 
 def _print_setup(ws, title_rows: str | None = None) -> None:

@@ -35,7 +35,7 @@ from openpyxl.utils import get_column_letter
 from ..cards import Indicator
 from ..exact import CENT
 from ..periods import Period
-from ..pay.statements import MONEY_FORMAT, _display, _money, _put, _save_atomic, _text
+from ..pay.statements import MONEY_FORMAT, _display, _heights, _money, _put, _save_atomic, _text
 
 POINTS_FORMAT = "0.00"
 TITLE_SUFFIX = "岗位绩效考核表"
@@ -625,21 +625,8 @@ def _formula(ws, row: int, col: int, formula: str, *, number_format: str = POINT
 
 
 def _row_heights(ws) -> None:
-    """Rows of wrapped text tall enough for their lines (merged cells span their columns)."""
-    spans = {(m.min_row, m.min_col): range(m.min_col, m.max_col + 1) for m in ws.merged_cells.ranges}
-    for row in ws.iter_rows():
-        lines = 1
-        for cell in row:
-            if cell.value is None or not (cell.alignment and cell.alignment.wrap_text) \
-                    or type(cell).__name__ == "MergedCell":
-                continue
-            cols = spans.get((cell.row, cell.column), [cell.column])
-            width = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in cols)
-            per_line = max(1, int(width * 0.85) - 1)      # spreadsheet fonts run wider than the count
-            n = sum(max(1, -(-_display(part) // per_line)) for part in str(cell.value).split("\n"))
-            lines = max(lines, n)
-        if lines > 1:
-            ws.row_dimensions[row[0].row].height = 15 * lines + 2
+    """Wrapped rows tall enough: spreadsheet fonts run wider than the character count."""
+    _heights(ws, default_width=8.43, fill=0.85, pad=2)
 
 
 def _box(ws, top: int, bottom: int, width: int = 6) -> None:
