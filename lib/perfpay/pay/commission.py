@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..exact import CENT, ints
+from ..inputs import effective_wages
 from ..periods import Period
 from . import crediting
 from .ledger import LedgerParams, LedgerState, run_quarter
@@ -102,7 +103,7 @@ def commission(result, params, inputs, period: Period) -> None:
         return
     roster = inputs.roster.set_index(ID)
     this = ledger[ledger["quarter"].isin(wanted)].copy()
-    this = _with_wages(this, inputs, frames)
+    this = _with_wages(this, inputs)
     this.insert(2, "name", this[ID].map(roster["name"]))
     for d, part in this.groupby(this[ID].map(roster["department"])):
         result.add(d, "commission.csv", part.reset_index(drop=True))
@@ -112,17 +113,12 @@ def commission(result, params, inputs, period: Period) -> None:
     _statements(result, params, inputs, ledger, lines, frames, sorted(wanted), roster)
 
 
-def _with_wages(table: pd.DataFrame, inputs, frames) -> pd.DataFrame:
-    """The floating wage paid, in yuan, from the wages table (a quarter's row wins over the default)."""
-    w = inputs.wages
-    amount = []
-    for q in table["quarter"].unique():      # a few quarters
-        rows = w[(w["quarter"].isna()) | (w["quarter"] == "") | (w["quarter"] == q)] if len(w) else w
-        rows = rows.assign(_specific=rows["quarter"].eq(q)).sort_values("_specific") if len(rows) else rows
-        per = rows.drop_duplicates(ID, keep="last").set_index(ID)["floating_wage"] if len(rows) else pd.Series()
-        part = table[table["quarter"] == q]
-        amount.append(part[ID].map(per).where(part["floating_wage_paid"].astype(bool), 0))
-    table["floating_wage_amount"] = pd.concat(amount).reindex(table.index)
+def _with_wages(table: pd.DataFrame, inputs) -> pd.DataFrame:
+    """The floating wage paid, in yuan: the wages in force for the quarter (inputs.effective_wages)."""
+    wages = effective_wages(inputs.wages, list(table["quarter"].unique()))
+    got = table[["quarter", ID]].merge(wages[["quarter", ID, "floating_wage"]], on=["quarter", ID], how="left")
+    paid = table["floating_wage_paid"].astype(bool).to_numpy()
+    table["floating_wage_amount"] = got["floating_wage"].where(paid, 0).to_numpy()
     return table
 
 
