@@ -15,6 +15,10 @@ Layout written under OUT_DIR:
     2026Qn/目标.csv 实绩.csv 评分.csv                         quarterly cards
     销售/回款.csv 季度任务.csv 薪资.csv                          sales (SPEC 7): deals, quotas, wages
     绩效工资预算.csv                                            the departments' annual pools
+    records/通话.parquet 工单.csv ...                           raw records (sample_records.py)
+
+The indicators that params/kpis.yaml `sources` computes from the records get no typed-in
+actual (their targets stay); the values are still drawn so that every other number stays put.
 
 Spellings vary on purpose: odd months (and Q1, Q3) name indicators in Chinese and rater
 roles 本人/上级/小组, the others use keys and self/superior/peer; events are written by
@@ -27,11 +31,13 @@ import csv
 import io
 import random
 import sys
+import textwrap
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from . import sample_records
 from .params import load_params
 from .periods import Period
 
@@ -334,6 +340,21 @@ def _generic_actual(ind, rng, z, target) -> tuple[int, int]:
     lower = r.get("direction") == "lower_is_better"
     pm = lerp(1100, 930, z) if lower else lerp(880, 1050, z)
     return t * pm // 1000, 1
+
+
+def _from_records(params, unit: Period) -> set[tuple[str, str]]:
+    """(card, indicator key) whose actual params/kpis.yaml computes from the records."""
+    try:
+        sources = params.document("kpis", unit).get("sources") or {}
+    except KeyError:                  # no kpis.yaml: every actual is typed in
+        return set()
+    cards = params.catalog(unit).cards
+    out = set()
+    for card_key, items in sources.items():
+        for ind in getattr(cards.get(card_key), "indicators", ()):
+            if {ind.key, ind.name, *getattr(ind, "aliases", ())} & set(items or {}):
+                out.add((card_key, ind.key))
+    return out
 
 
 # events --------------------------------------------------------------------------------------
@@ -671,6 +692,7 @@ class Sample:
         self.people = make_roster(self.rng)
         self.by_id = {p.id: p for p in self.people}
         self.files: dict[str, bytes] = {}
+        self.event_log: list[tuple] = []          # (date, person id, event key, note) for the records
 
     # helpers ---------------------------------------------------------------------------
     def z(self, person: Person) -> int:
@@ -697,6 +719,7 @@ class Sample:
         catalog = self.params.catalog(unit)
         out = {"目标": [], "实绩": [], "评分": [], "加扣分": []}
         missing_self = self._missing_self(unit, catalog)
+        computed = _from_records(self.params, unit)
         for person in self.people:
             if person.card not in cards or not person.employed(unit):
                 continue
@@ -715,7 +738,8 @@ class Sample:
                         value = fn(self.rng, z, person, target if target is not None else 0)
                     else:
                         value, decimals = _generic_actual(ind, self.rng, z, target or 0)
-                    out["实绩"].append([unit.label, person.id, label, num(value, decimals)])
+                    if (person.card, ind.key) not in computed:     # else the records give it
+                        out["实绩"].append([unit.label, person.id, label, num(value, decimals)])
                 elif kind == "levels":
                     out["评分"] += self._ratings(unit, person, ind, label, z, cn, missing_self)
                 elif kind == "adjustment":
@@ -788,6 +812,7 @@ class Sample:
                     continue
                 for d in sorted(self.rng.sample(days, min(n, len(days)))):
                     note = self.rng.choice(NOTES.get(event, ("",)))
+                    self.event_log.append((d, person.id, event, note))
                     if event in ATTENDANCE:
                         name = catalog.events[event].name
                         attendance.append([d.isoformat(), person.id, name, "1", note])
@@ -823,8 +848,24 @@ class Sample:
                         files[f"{quarter.label}/{table}.csv"] = _csv_bytes(HEADERS[table], rows[table],
                                                                           "utf-8-sig")
         files.update(SalesSample(self.people, random.Random(f"{self.seed}/sales")).build())
-        files["README.md"] = self.readme().encode("utf-8")
+        records = sample_records.build(self.people, self.event_log, self.seed)
+        files.update(records)
+        files["README.md"] = self.readme(sample_records.readme_lines(records, self.people, self.event_log)
+                                         ).encode("utf-8")
         return dict(sorted(files.items()))
+
+    def _computed_lines(self) -> list[str]:
+        """Which actuals come from the records (params/kpis.yaml `sources`) instead of 实绩.csv."""
+        month, quarter = Period.parse(f"{YEAR}-01"), Period.parse(f"{YEAR}Q1")
+        cards = self.params.catalog(month).cards
+        computed = _from_records(self.params, month) | _from_records(self.params, quarter)
+        parts = [f"{card.role} " + ", ".join(i.name for i in card.indicators if (key, i.key) in computed)
+                 for key, card in sorted(cards.items()) if any(c == key for c, _ in computed)]
+        if not parts:
+            return []
+        text = ("The actuals of " + "; ".join(parts) + " are computed from the records (params/kpis.yaml "
+                "`sources`) and not typed into `实绩.csv`; their targets stay.")
+        return textwrap.wrap(text, 80, initial_indent="- ", subsequent_indent="  ")
 
     def roster_bytes(self) -> bytes:
         header = ["工号", "姓名", "部门", "分部", "岗位", "入职日期", "离职日期", "上级工号", "月度绩效奖金"]
@@ -833,7 +874,7 @@ class Sample:
                  num(p.bonus_base) if p.bonus_base is not None else ""] for p in self.people]
         return _csv_bytes(header, [GM_ROW, *rows], "utf-8-sig")
 
-    def readme(self) -> str:
+    def readme(self, records: list[str]) -> str:
         counts: dict[tuple, int] = {}
         for p in self.people:
             counts[(p.department, p.role)] = counts.get((p.department, p.role), 0) + 1
@@ -861,6 +902,8 @@ class Sample:
             "- `销售/季度任务.csv`: quarterly targets (the HQ 大客户经理 also carries the department",
             "  target); `销售/薪资.csv`: floating (per quarter) and fixed (per month) wages;",
             "  `绩效工资预算.csv`: the 2026 performance-pay budgets of the departments.",
+            *records,
+            *self._computed_lines(),
             "",
             "Over 2026 the commission ledger meets all six cases of SPEC 7: E040 runs the",
             "worked example (cases 1, 3, 4, 2), E041 cases 4, 6, 1, 5 and E042 cases 2, 1, 3, 6;",
