@@ -6,7 +6,9 @@
 
 Modules: due (which notebooks a period needs), execute (one notebook in a worker), html (the
 manager's page: no code, table of contents, print CSS, offline), manifest (hashes, versions),
-index (index.html), run (the orchestration).
+index (index.html), run (the orchestration); cluster and remote run the notebooks on a Dask
+cluster instead of local processes (`run_period(..., scheduler="tcp://host:8786")`, needs the
+dask extra, imported only then).
 """
 
 from .due import NOTEBOOKS, DueFacts, NotebookJob, due_notebooks, facts_from_files

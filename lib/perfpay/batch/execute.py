@@ -48,6 +48,14 @@ class JobResult:
         return asdict(self)
 
 
+def not_run(payload: dict, error: str, detail: str | None = None) -> dict:
+    """The result of a job that never produced a notebook (missing source, dead worker)."""
+    return {"key": payload["key"], "notebook": payload["notebook"], "period": payload["period"],
+            "department": payload["department"], "title": payload["title"], "parameters": payload["parameters"],
+            "status": "failed", "error": error, "error_detail": detail or error, "failed_cell": None,
+            "started": time.time(), "seconds": 0.0, "files": {}, "extras": [], "warnings": []}
+
+
 def first_line(text) -> str:
     lines = [ln.strip() for ln in str(text).strip().splitlines() if ln.strip()]
     return lines[0] if lines else ""
@@ -104,7 +112,8 @@ def run_job(job: dict) -> dict:
     """Execute one notebook and render it; never raises. `job` is plain data (it crosses processes).
 
     Keys: key, notebook, period, department, title, meta, source, work, parameters, final_ipynb,
-    kernel_name, cell_timeout, start_timeout.
+    kernel_name, cell_timeout, start_timeout, log_file (default true: the process's stdout and
+    stderr, and so the kernel's, go to work/kernel.log while the job runs).
     """
     work = Path(job["work"])
     cwd = work / WORK_CWD
@@ -115,7 +124,7 @@ def run_job(job: dict) -> dict:
                     department=job["department"], title=job["title"], parameters=job["parameters"],
                     started=time.time())
     t0 = time.perf_counter()
-    saved = _quiet(work / "kernel.log")
+    saved = _quiet(work / "kernel.log") if job.get("log_file", True) else None
     said = _Collect()
     logging.getLogger("papermill").addHandler(said)
     try:
@@ -123,7 +132,8 @@ def run_job(job: dict) -> dict:
         _render(job, ipynb, page, res)
     finally:
         logging.getLogger("papermill").removeHandler(said)
-        _restore(saved)
+        if saved:
+            _restore(saved)
     res.warnings = [f"papermill: {m}" for m in said.messages] + res.warnings
     res.files = {"ipynb": str(ipynb), "html": str(page)}
     if res.status == "ok":

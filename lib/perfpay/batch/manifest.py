@@ -27,14 +27,19 @@ def _skipped(rel: Path) -> bool:
     return any(p.startswith(".") or p == "__pycache__" for p in rel.parts) or rel.name.startswith("~$")
 
 
-def file_hashes(folder) -> dict[str, str]:
-    """{path relative to folder (posix): sha256} of every file under `folder`, sorted by path."""
+def listed_files(folder) -> dict[str, Path]:
+    """{path relative to folder (posix): path} of every file under `folder` (or the file itself), sorted."""
     folder = Path(folder)
     if folder.is_file():
-        return {folder.name: sha256(folder)}
+        return {folder.name: folder}
     found = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*")
              if p.is_file() and not _skipped(p.relative_to(folder))}
-    return {rel: sha256(found[rel]) for rel in sorted(found)}
+    return {rel: found[rel] for rel in sorted(found)}
+
+
+def file_hashes(folder) -> dict[str, str]:
+    """{path relative to folder (posix): sha256} of every file under `folder`, sorted by path."""
+    return {rel: sha256(path) for rel, path in listed_files(folder).items()}
 
 
 def versions() -> dict[str, str | None]:

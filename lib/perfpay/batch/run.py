@@ -9,7 +9,9 @@
 2. Notebooks: `due.due_notebooks` lists them; each runs in a worker process of a
    ProcessPoolExecutor (its own kernel) inside outputs/<period>/.run-*/, and its .ipynb and
    .html are moved into outputs/<period>/<department>/ when it is complete. A failed notebook
-   is kept (failing cell marked) and rendered too; the others go on.
+   is kept (failing cell marked) and rendered too; the others go on. With `scheduler`, the
+   notebooks run on a Dask cluster instead (`cluster`, `remote`) and their files come back here
+   to be moved into place the same way.
 3. outputs/<period>/run.json and index.html, written last.
 """
 
@@ -22,6 +24,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +32,7 @@ from pathlib import Path
 from ..errors import InputError, PerfpayError
 from ..periods import Period
 from .due import NotebookJob, due_notebooks, facts_from_files
-from .execute import first_line, publish, run_job
+from .execute import first_line, not_run, publish, run_job
 from .index import index_html
 from .manifest import file_hashes, sha256, versions, write_json, write_text
 
@@ -107,14 +110,6 @@ def _payload(job: NotebookJob, work: Path, out: Path, notebooks_dir: Path, input
             "kernel_name": kernel_name, "cell_timeout": cell_timeout}
 
 
-def _failed(payload: dict, error: str, detail: str | None = None) -> dict:
-    """The result of a job that never produced a notebook (missing source, dead worker)."""
-    return {"key": payload["key"], "notebook": payload["notebook"], "period": payload["period"],
-            "department": payload["department"], "title": payload["title"], "parameters": payload["parameters"],
-            "status": "failed", "error": error, "error_detail": detail or error, "failed_cell": None,
-            "started": time.time(), "seconds": 0.0, "files": {}, "extras": [], "warnings": []}
-
-
 def _entry(res: dict, placed: dict) -> dict:
     """A notebook's entry in run.json: paths relative to outputs/<period>/."""
     return {"key": res["key"], "notebook": res["notebook"], "period": res["period"],
@@ -123,15 +118,19 @@ def _entry(res: dict, placed: dict) -> dict:
             "failed_cell": res.get("failed_cell"),
             "started_at": datetime.fromtimestamp(res["started"]).astimezone().isoformat(timespec="milliseconds"),
             "seconds": res["seconds"], "files": placed.get("files", {}), "extras": placed.get("extras", []),
-            "warnings": res.get("warnings", [])}
+            "warnings": res.get("warnings", [])} | ({"worker": res["worker"]} if res.get("worker") else {})
 
 
 def run_notebooks(due: list[NotebookJob], *, out: Path, notebooks_dir, inputs_dir, params_dir,
                   jobs: int | None = None, progress: bool | None = None, kernel_name: str | None = None,
-                  cell_timeout: float | None = None, protected=frozenset(), echo=print) -> list[dict]:
+                  cell_timeout: float | None = None, protected=frozenset(), echo=print,
+                  scheduler=None) -> list[dict]:
     """Run `due` in parallel (one worker process and one kernel per notebook at a time); the run.json
     entries in the order of `due`. Work happens in out/.run-*/, removed at the end whatever happens.
-    `protected`: resolved paths a notebook's own files may not replace (the data files)."""
+    `protected`: resolved paths a notebook's own files may not replace (the data files).
+    `scheduler`: run them on that Dask cluster instead (an address or a distributed.Client), at
+    most `jobs` at a time (default: all handed to the scheduler, which runs as many as its workers
+    have threads, and lets an adaptive cluster grow)."""
     from tqdm import tqdm
 
     if not due:
@@ -149,7 +148,9 @@ def run_notebooks(due: list[NotebookJob], *, out: Path, notebooks_dir, inputs_di
         entries[payload["key"]] = entry = _entry(res, placed)
         bar.update(1)
         bar.set_postfix_str(payload["key"], refresh=True)
-        line = f"{'ok    ' if entry['status'] == 'ok' else 'FAILED'} {payload['key']} ({entry['seconds']:.1f} s)"
+        where = f", {entry['worker']}" if entry.get("worker") else ""
+        status = "ok    " if entry["status"] == "ok" else "FAILED"
+        line = f"{status} {payload['key']} ({entry['seconds']:.1f} s{where})"
         if entry["status"] != "ok":
             line += f": {entry['error']}"
         with tqdm.external_write_mode(file=sys.stderr):
@@ -163,26 +164,40 @@ def run_notebooks(due: list[NotebookJob], *, out: Path, notebooks_dir, inputs_di
             if Path(p["source"]).is_file():
                 ready.append(p)
             else:
-                done(p, _failed(p, f"notebook not found: {p['source']}"))
-        if ready:
-            ctx = multiprocessing.get_context("spawn")      # no fork of a process that holds threads
-            with ProcessPoolExecutor(max_workers=min(workers, len(ready)), mp_context=ctx) as pool:
-                try:
-                    futures = {pool.submit(run_job, p): p for p in ready}
-                    for fut in as_completed(futures):
-                        p = futures[fut]
-                        try:
-                            res = fut.result()
-                        except Exception as exc:             # noqa: BLE001 - a worker process died
-                            res = _failed(p, first_line(f"{type(exc).__name__}: {exc}") or type(exc).__name__)
-                        done(p, res)
-                except BaseException:
-                    pool.shutdown(wait=True, cancel_futures=True)
-                    raise
+                done(p, not_run(p, f"notebook not found: {p['source']}"))
+        if ready and scheduler is not None:
+            _on_cluster(ready, scheduler, jobs, done, {"inputs_dir": inputs_dir, "params_dir": params_dir,
+                                                       "notebooks_dir": notebooks_dir})
+        elif ready:
+            _in_processes(ready, min(workers, len(ready)), done)
     finally:
         bar.close()
         shutil.rmtree(tmp, ignore_errors=True)
     return [entries[j.key] for j in due]
+
+
+def _in_processes(ready: list[dict], workers: int, done) -> None:
+    ctx = multiprocessing.get_context("spawn")      # no fork of a process that holds threads
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        try:
+            futures = {pool.submit(run_job, p): p for p in ready}
+            for fut in as_completed(futures):
+                p = futures[fut]
+                try:
+                    res = fut.result()
+                except Exception as exc:             # noqa: BLE001 - a worker process died
+                    res = not_run(p, first_line(f"{type(exc).__name__}: {exc}") or type(exc).__name__)
+                done(p, res)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def _on_cluster(ready: list[dict], scheduler, jobs: int | None, done, folders: dict) -> None:
+    from .cluster import connect, run_jobs
+
+    with connect(scheduler) as client:
+        run_jobs(client, ready, folders=folders, limit=jobs or len(ready), done=done)
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -191,12 +206,16 @@ def run_notebooks(due: list[NotebookJob], *, out: Path, notebooks_dir, inputs_di
 def run_period(period, *, inputs_dir="inputs", params_dir="params", out_dir="outputs", notebooks_dir="notebooks",
                departments=None, jobs: int | None = None, skip_invalid: bool = False,
                progress: bool | None = None, kernel_name: str | None = None,
-               cell_timeout: float | None = None, echo=print) -> RunResult:
+               cell_timeout: float | None = None, scheduler=None, echo=print) -> RunResult:
     """Data files, every notebook due, run.json and index.html for `period`.
 
     Raises InputError when the inputs have errors (unless `skip_invalid`: the valid rows are
     used and the skipped ones listed in problems.csv) and BatchError for an unknown department.
     A failing notebook does not raise: see `RunResult.failed`.
+
+    `scheduler`: run the notebooks on that Dask cluster (an address such as tcp://host:8786, or a
+    distributed.Client) instead of local processes. It is reached before anything is written, and
+    BatchError says why when it cannot be (dask not installed, no scheduler there, no worker).
     """
     from ..inputs import load_inputs
     from ..jobs import scored_departments
@@ -206,6 +225,9 @@ def run_period(period, *, inputs_dir="inputs", params_dir="params", out_dir="out
     t0 = time.perf_counter()
     started_at = _now()
     period = Period.parse(period)
+    if scheduler is not None:
+        from .cluster import require_dask
+        require_dask()
     inputs_dir, params_dir = Path(inputs_dir).resolve(), Path(params_dir).resolve()
     notebooks_dir, out_root = Path(notebooks_dir).resolve(), Path(out_dir).resolve()
     if not notebooks_dir.is_dir():
@@ -225,24 +247,26 @@ def run_period(period, *, inputs_dir="inputs", params_dir="params", out_dir="out
         raise BatchError(f"unknown department(s) {unknown}; the roster has {known}")
 
     out = out_root / period.label
-    files, messages = data_files(params, inputs, period, wanted, out, narrowed=bool(departments))
-    if report.problems:
-        files[out / "problems.csv"] = report.to_frame()
-    for m in messages:
-        echo(m)
-    write_all(files)
-    if report.problems:
-        echo(report.summary())
-    data_seconds = time.perf_counter() - t0
-    echo(f"wrote {len(files)} data files under {out}/")
+    with _cluster(scheduler) as client:             # reached before anything is written
+        files, messages = data_files(params, inputs, period, wanted, out, narrowed=bool(departments))
+        if report.problems:
+            files[out / "problems.csv"] = report.to_frame()
+        for m in messages:
+            echo(m)
+        write_all(files)
+        if report.problems:
+            echo(report.summary())
+        data_seconds = time.perf_counter() - t0
+        echo(f"wrote {len(files)} data files under {out}/")
 
-    due = due_notebooks(period, wanted, facts_from_files(files, out), company=not departments)
-    t1 = time.perf_counter()
-    workers = max(1, jobs or os.cpu_count() or 1)
-    entries = run_notebooks(due, out=out, notebooks_dir=notebooks_dir, inputs_dir=inputs_dir,
-                            params_dir=params_dir, jobs=workers, progress=progress, kernel_name=kernel_name,
-                            cell_timeout=cell_timeout, protected={Path(p).resolve() for p in files}, echo=echo)
-    notebooks_seconds = time.perf_counter() - t1
+        due = due_notebooks(period, wanted, facts_from_files(files, out), company=not departments)
+        t1 = time.perf_counter()
+        workers, scheduler_address = _capacity(client, jobs)
+        entries = run_notebooks(due, out=out, notebooks_dir=notebooks_dir, inputs_dir=inputs_dir,
+                                params_dir=params_dir, jobs=jobs, progress=progress, kernel_name=kernel_name,
+                                cell_timeout=cell_timeout, protected={Path(p).resolve() for p in files}, echo=echo,
+                                scheduler=client)
+        notebooks_seconds = time.perf_counter() - t1
 
     data = sorted(Path(p).relative_to(out).as_posix() for p in files)
     sources = sorted({j.notebook for j in due})
@@ -256,7 +280,7 @@ def run_period(period, *, inputs_dir="inputs", params_dir="params", out_dir="out
             "period": period.label, "departments": wanted, "department_filter": list(departments or []) or None,
             "jobs": workers, "inputs_dir": str(inputs_dir), "params_dir": str(params_dir),
             "notebooks_dir": str(notebooks_dir), "out_dir": str(out_root), "skip_invalid": skip_invalid,
-            "kernel_name": kernel_name, "cell_timeout": cell_timeout,
+            "kernel_name": kernel_name, "cell_timeout": cell_timeout, "scheduler": scheduler_address,
         },
         "versions": versions(),
         "inputs": {"dir": str(inputs_dir), "sha256": input_hashes},
@@ -281,11 +305,38 @@ def run_period(period, *, inputs_dir="inputs", params_dir="params", out_dir="out
     return result
 
 
+@contextmanager
+def _cluster(scheduler):
+    """The Dask client of a cluster run, None for a local run."""
+    if scheduler is None:
+        yield None
+        return
+    from .cluster import connect
+
+    with connect(scheduler) as client:
+        yield client
+
+
+def _capacity(client, jobs: int | None) -> tuple[int, str | None]:
+    """How many notebooks run at a time (on a cluster: at the start, unless capped), and the
+    scheduler's address (None for a local run)."""
+    if client is None:
+        return max(1, jobs or os.cpu_count() or 1), None
+    from .cluster import address, threads
+
+    return max(1, jobs or threads(client)), address(client)
+
+
+def _on(scheduler) -> str:
+    return f" on the Dask cluster at {scheduler}" if scheduler else ""
+
+
 def _summary(result: RunResult, echo) -> None:
     r = result.record
     ok = sum(1 for nb in result.notebooks if nb["status"] == "ok")
     echo(f"notebooks: {ok} ok, {len(result.failed)} failed, in {r['timings']['notebooks_seconds']:.1f} s "
-         f"with {r['parameters']['jobs']} jobs; total {r['timings']['total_seconds']:.1f} s")
+         f"with {r['parameters']['jobs']} jobs{_on(r['parameters'].get('scheduler'))}; "
+         f"total {r['timings']['total_seconds']:.1f} s")
     for nb in result.failed:
         where = nb["files"].get("html")
         echo(f"  FAILED {nb['key']}: {nb['error']}" + (f"\n         see {result.out / where}" if where else ""))
