@@ -3,200 +3,146 @@
 A monthly card is scored per month, a quarterly card per quarter (its *units*);
 a longer period is the mean of the units in which the person was employed
 (SPEC 2). Loops here run over cards, units and indicators, never over people.
+
+Scoring reads integer arrays (gather.py) and keeps points only; the explanation (one
+row of text per person × indicator × unit, plus the totals) is written when
+`Scores.explain` is first read, once per distinct combination of an item's inputs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .cards import Card
-from .exact import CENT, MICRO, cents, ints, obj, present, round_half_up, to_decimal
+from .exact import CENT, cents, decimals, half_up, obj, to_decimal
+from .gather import Base, Gathered, Tables, join_groups
 from .periods import Period
-from .rules import score_indicator
+from .rules import Columns, limit_note, limits, raw_points
 
 ID = "employee_id"
-
-
-@dataclass
-class Scores:
-    period: Period
-    scores: pd.DataFrame          # one row per person for `period`
-    units: pd.DataFrame           # one row per person and scored month/quarter
-    explain: pd.DataFrame         # one row per person × indicator × unit, plus total rows
-    notes: list[str] = field(default_factory=list)   # things the reader should know
-
-
-# inputs of the scored units ----------------------------------------------------------------
 KEY = ["period", ID]        # one scored row: a person in a unit (a month or a quarter)
 
 
-def _employed(roster: pd.DataFrame, unit: Period) -> pd.Series:
-    hire = pd.to_datetime(roster["hire_date"], errors="coerce")
-    leave = pd.to_datetime(roster["leave_date"], errors="coerce") if "leave_date" in roster else None
-    ok = hire <= pd.Timestamp(unit.end)
-    if leave is not None:
-        ok &= leave.isna() | (leave >= pd.Timestamp(unit.start))
-    return ok
+class Scores:
+    """The scores of a period.
+
+    scores   one row per person for `period`
+    units    one row per person and scored month/quarter
+    explain  one row per person × indicator × unit, plus total rows (made on first read)
+    notes    things the reader should know
+    """
+
+    def __init__(self, period: Period, scores: pd.DataFrame, units: pd.DataFrame, explain,
+                 notes: list[str] | None = None):
+        self.period, self.scores, self.units = period, scores, units
+        self._explain = explain            # a DataFrame, or a function that makes it
+        self.notes = notes if notes is not None else []
+
+    @property
+    def explain(self) -> pd.DataFrame:
+        if callable(self._explain):
+            self._explain = self._explain()
+        return self._explain
+
+    @explain.setter
+    def explain(self, frame: pd.DataFrame) -> None:
+        self._explain = frame
+
+    def __getstate__(self):
+        return {**self.__dict__, "_explain": self.explain}
+
+    def __repr__(self) -> str:
+        return f"Scores({self.period}, {len(self.scores)} people, {len(self.units)} units)"
 
 
-def _rows(table: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
-    if table is None or table.empty:
-        return pd.DataFrame(columns=[*KEY, "indicator"])
-    return table[table["period"].isin(labels)]
+# one card version over its units --------------------------------------------------------------
+@dataclass
+class Scored:
+    """Points of every indicator of one card version (indicator × row), and what explains them."""
+    gathered: Gathered
+    raw: list[np.ndarray]           # before the floor and the cap
+    points: list[np.ndarray]
+    flags: list[np.ndarray]
+
+    @property
+    def card(self) -> Card:
+        return self.gathered.card
+
+    @property
+    def base(self) -> Base:
+        return self.gathered.base
 
 
-def _with_ints(table: pd.DataFrame, column: str) -> pd.DataFrame:
-    """The rows, last of duplicates kept, with the measure in micro-units and its source."""
-    if table.empty:
-        return table.assign(v=pd.Series(dtype=object), src=pd.Series(dtype=object))
-    t = table.drop_duplicates([*KEY, "indicator"], keep="last")
-    src = t["_file"].astype(str) + ":" + t["_row"].astype(str) if "_file" in t else ""
-    return t.assign(v=ints(t[column].to_numpy(dtype=object)), src=src)
+def score_units(gathered: Gathered) -> Scored:
+    """Every indicator of the card over every row at once: a dozen rule calls, no loop over people."""
+    card = gathered.card
+    raws, points, flags = [], [], []
+    for j, ind in enumerate(card.indicators):
+        raw = raw_points(ind, gathered.columns(j), card.raters, card.missing_rater, text=False)
+        out, _, _ = limits(ind, raw)
+        raws.append(raw.points.astype(np.int64))          # centipoints fit in int64
+        points.append(out.astype(np.int64))
+        flags.append(raw.flag)
+    return Scored(gathered, raws, points, flags)
 
 
-def _measures(base: pd.DataFrame, table: pd.DataFrame, key: str, column: str) -> pd.DataFrame:
-    """Columns `<column>`, `has_<column>` (micro-units) and `<column>_src` for one indicator."""
-    rows = table[table["indicator"] == key][[*KEY, "v", "src"]] if len(table) else table
-    got = base[KEY].merge(rows, on=KEY, how="left") if len(rows) else base[KEY].assign(v=None, src=None)
-    has = got["v"].notna().to_numpy()
-    return pd.DataFrame({
-        column: np.where(has, got["v"].to_numpy(dtype=object), 0).astype(object),
-        f"has_{column}": has,
-        f"{column}_src": got["src"].fillna("").to_numpy(dtype=object),
-    }, index=base.index)
-
-
-def _event_counts(base: pd.DataFrame, events: pd.DataFrame, quarterly: bool) -> pd.DataFrame:
-    if events is None or events.empty:
-        return pd.DataFrame(index=base.index)
-    ev = events
-    if quarterly:   # events carry their month; a quarterly card counts them by quarter
-        quarter = {m: Period.parse(m).quarter.label for m in ev["period"].unique()}
-        ev = ev.assign(period=ev["period"].map(quarter))
-    ev = ev[ev["period"].isin(base["period"].unique())]
-    if ev.empty:
-        return pd.DataFrame(index=base.index)
-    counts = ev.pivot_table(index=KEY, columns="event", values="count", aggfunc="sum", fill_value=0)
-    counts.columns = [f"ev:{c}" for c in counts.columns]
-    got = base[KEY].merge(counts, left_on=KEY, right_index=True, how="left").drop(columns=KEY)
-    return got.fillna(0).astype("int64").set_axis(base.index)
-
-
-def _rating_points(card: Card, ratings: pd.DataFrame) -> pd.DataFrame:
-    """Sum and count of rated points (centipoints) per person, unit, indicator and rater role."""
-    if ratings is None or ratings.empty:
-        return pd.DataFrame(columns=[*KEY, "indicator", "rater_role", "sum", "count"])
-    table = [(ind.key, str(lv["level"]), cents(lv["points"]))
-             for ind in card.indicators if ind.rule_type == "levels"
-             for lv in ind.rule.get("levels", [])]
-    levels = pd.DataFrame(table, columns=["indicator", "level", "lv_pts"])
-    r = ratings.copy()
-    r["level"] = r["level"].astype("string")
-    levels["level"] = levels["level"].astype("string")
-    r = r.merge(levels, on=["indicator", "level"], how="left")
-    score = round_half_up(ints(r["score"].to_numpy(dtype=object)), MICRO // CENT)
-    has_score = present(r["score"].to_numpy(dtype=object))
-    lv = r["lv_pts"].astype("Int64").fillna(0).to_numpy(dtype="int64")
-    r["pts"] = np.where(has_score, score, lv).astype("int64")
-    return r.groupby([*KEY, "indicator", "rater_role"])["pts"].agg(["sum", "count"]).reset_index()
-
-
-def _ratings(base, rated: pd.DataFrame, key: str) -> pd.DataFrame:
-    rows = rated[rated["indicator"] == key] if len(rated) else rated
-    out = pd.DataFrame(index=base.index)
-    if rows.empty:
-        return out
-    agg = rows.set_index([*KEY, "rater_role"])[["sum", "count"]].unstack("rater_role")
-    agg.columns = [f"r:{role}:{'sum' if stat == 'sum' else 'n'}" for stat, role in agg.columns]
-    got = base[KEY].merge(agg, left_on=KEY, right_index=True, how="left")
-    for col in agg.columns:
-        out[col] = obj(got[col].fillna(0).to_numpy().astype("int64"))   # small integers
-    return out
-
-
-def _adjustment_sums(adjustments: pd.DataFrame) -> pd.DataFrame:
-    if adjustments is None or adjustments.empty:
-        return pd.DataFrame(columns=[*KEY, "indicator", "adj", "adj_n", "adj_note"])
-    rows = adjustments.copy()
-    rows["c"] = round_half_up(ints(rows["points"].to_numpy(dtype=object)), MICRO // CENT).astype("int64")
-    rows["why"] = rows["reason"].astype(str) + " (" + rows["approved_by"].astype(str) + ")"
-    return rows.groupby([*KEY, "indicator"]).agg(adj=("c", "sum"), adj_n=("c", "size"),
-                                                 adj_note=("why", "; ".join)).reset_index()
-
-
-def _adjustments(base, sums: pd.DataFrame, key: str) -> pd.DataFrame:
-    rows = sums[sums["indicator"] == key]
-    got = base[KEY].merge(rows.drop(columns="indicator"), on=KEY, how="left")
-    adj = pd.to_numeric(got["adj"]).fillna(0).astype("int64")
-    n = pd.to_numeric(got["adj_n"]).fillna(0).astype("int64")
-    return pd.DataFrame({"adj": obj(adj.to_numpy()), "adj_n": n.to_numpy(),
-                         "adj_note": got["adj_note"].fillna("").to_numpy(dtype=object)}, index=base.index)
-
-
-# one card over several units ---------------------------------------------------------------
-def score_units(card: Card, base: pd.DataFrame, inputs, event_names: dict) -> pd.DataFrame:
-    """Explanation rows (person × unit × indicator) of `card`; `base` has one row per (period, employee)."""
-    base = base[KEY].reset_index(drop=True)
-    labels = list(base["period"].unique())
-    actuals = _with_ints(_rows(inputs.actuals, labels), "actual")
-    targets = _with_ints(_rows(inputs.targets, labels), "target")
-    rated = _rating_points(card, _rows(inputs.ratings, labels))
-    adjustments = _adjustment_sums(_rows(inputs.adjustments, labels))
-    counts = _event_counts(base, inputs.events, card.cadence == "quarterly")
-    parts = []
-    for ind in card.indicators:        # a dozen indicators; each rule runs over everyone at once
-        data = pd.concat([
-            _measures(base, actuals, ind.key, "actual"),
-            _measures(base, targets, ind.key, "target"),
-            counts,
-            _ratings(base, rated, ind.key),
-            _adjustments(base, adjustments, ind.key),
-        ], axis=1)
-        data.attrs["event_names"] = event_names
-        got = score_indicator(ind, data, card.raters, card.missing_rater)
-        section = next(s for s in card.sections if s.key == ind.section)
-        src = (data["actual_src"].astype(str) + " " + data["target_src"].astype(str)).str.strip()
-        parts.append(pd.DataFrame({
-            "period": base["period"].to_numpy(),
-            ID: base[ID].to_numpy(),
-            "card": card.key,
-            "section": section.name,
-            "indicator_key": ind.key,
-            "indicator": ind.name,
-            "max_points_c": cents(ind.points),
-            "rule": ind.rule_type,
-            "inputs": got["inputs"].to_numpy(),
-            "raw_c": got["raw_c"].to_numpy().astype("int64"),      # centipoints fit in int64
-            "points_c": got["points_c"].to_numpy().astype("int64"),
-            "note": got["note"].to_numpy(),
-            "flag": got["flag"].to_numpy(),
-            "source": src.to_numpy(),
-            "reference": ind.reference,
-        }))
-    return pd.concat(parts, ignore_index=True)
+def _unit_totals(s: Scored, grading) -> pd.DataFrame:
+    """One row per person and unit: total (floor 0, SPEC 3.3), section subtotals, flags, grade."""
+    card, base = s.card, s.base
+    points = np.vstack(s.points)
+    total = np.maximum(points.sum(axis=0), 0)
+    out = {"period": base.periods, ID: base.ids, "card": np.full(base.n, card.key, dtype=object), "total_c": total}
+    section = {sec.key: sec.name for sec in card.sections}
+    for name in dict.fromkeys(section[ind.section] for ind in card.indicators):
+        rows = [j for j, ind in enumerate(card.indicators) if section[ind.section] == name]
+        out[f"sec:{name}"] = pd.array(points[rows].sum(axis=0), dtype="Int64")
+    # flags of the person's rows of this card version: indicator by indicator, unit by unit
+    who, texts = [], []
+    for ind, flag in zip(card.indicators, s.flags):
+        at = np.flatnonzero(flag != "")
+        who.append(base.person[at])
+        texts.append(flag[at] + " " + ind.key)
+    joined = join_groups(np.concatenate(who), np.concatenate(texts), base.person.max() + 1, "; ")
+    out["flags"] = joined[base.person]
+    out["grade"] = grade(total, grading)
+    out["months"] = np.ones(base.n, dtype=np.int64)
+    return pd.DataFrame(out, copy=False)
 
 
 # grades and ranks ------------------------------------------------------------------------------
 def grade(total_c, grading) -> np.ndarray:
-    total_c = obj(total_c)
-    out = np.full(len(total_c), grading.bands[-1].grade, dtype=object)
-    done = np.zeros(len(total_c), dtype=bool)
-    for band in grading.bands:          # four bands
-        if band.min_total is None:
-            continue
-        hit = ~done & (total_c >= cents(band.min_total))
-        out = np.where(hit, band.grade, out)
-        done |= hit
-    return out
+    """The grade band of each total: the first band (highest first) whose minimum it reaches."""
+    total_c = np.asarray(total_c)
+    if total_c.dtype == object:
+        total_c = obj(total_c)
+    names = np.array([band.grade for band in grading.bands], dtype=object)
+    pick = np.full(len(total_c), len(names) - 1)
+    for i in reversed(range(len(names))):          # four bands; the highest matching one wins
+        if grading.bands[i].min_total is not None:
+            pick[total_c >= cents(grading.bands[i].min_total)] = i
+    return names[pick]
 
 
 def rank(frame: pd.DataFrame, by: list[str]) -> pd.Series:
-    """Competition ranking (1, 1, 3) on total within each group."""
-    key = frame["total_c"].astype("int64")
-    return key.groupby([frame[c] for c in by]).rank(method="min", ascending=False).astype(int)
+    """Competition ranking (1, 1, 3) on total within each group: one sort, no loop over groups."""
+    total = frame["total_c"].astype("int64").to_numpy()
+    group = np.zeros(len(frame), dtype=np.int64)
+    for c in by:
+        codes, uniques = pd.factorize(frame[c].to_numpy(dtype=object))
+        group = group * (len(uniques) + 1) + codes + 1
+    order = np.lexsort((-total, group))                 # by group, best first
+    g, t = group[order], total[order]
+    at = np.arange(len(order))
+    new_group = np.r_[True, g[1:] != g[:-1]]
+    new_total = new_group | np.r_[True, t[1:] != t[:-1]]
+    first_of_group = np.maximum.accumulate(np.where(new_group, at, 0))
+    first_of_tie = np.maximum.accumulate(np.where(new_total, at, 0))
+    ranks = np.empty(len(order), dtype=np.int64)
+    ranks[order] = first_of_tie - first_of_group + 1
+    return pd.Series(ranks, index=frame.index)
 
 
 def forced_distribution(frame: pd.DataFrame, grading) -> pd.DataFrame:
@@ -235,6 +181,44 @@ def units_of(card: Card, period: Period) -> list[Period]:
     return period.months()
 
 
+def _dates(roster: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in roster:
+        return np.full(len(roster), np.datetime64("NaT"), dtype="datetime64[ns]")
+    return pd.to_datetime(roster[column], errors="coerce").to_numpy(dtype="datetime64[ns]")
+
+
+def _plan(params, roster: pd.DataFrame, period: Period, notes: list[str]) -> list[tuple[Card, list]]:
+    """(card version, [(unit label, roster positions employed in it)]) in scoring order.
+
+    A person is scored in a unit when employed on at least one day of it; consecutive units
+    on the same card version are scored together.
+    """
+    hire, leave = _dates(roster, "hire_date"), _dates(roster, "leave_date")
+    card_of, card_keys = pd.factorize(roster["card"].to_numpy(dtype=object))
+    plan = []
+    for code in np.argsort(np.asarray(card_keys, dtype=object), kind="stable"):
+        card_key = card_keys[code]
+        holders = np.flatnonzero(card_of == code)
+        card0 = params.card(card_key, period)
+        units = units_of(card0, period)
+        if not units:
+            notes.append(f"{card0.role}: quarterly card, not scored for the month {period}")
+        groups: list[tuple[Card, list]] = []
+        for unit in units:
+            card = params.card(card_key, unit)
+            end, start = np.datetime64(unit.end, "ns"), np.datetime64(unit.start, "ns")
+            employed = (hire[holders] <= end) & (np.isnat(leave[holders]) | (leave[holders] >= start))
+            people = holders[employed]
+            if not len(people):
+                continue
+            if groups and groups[-1][0] == card:
+                groups[-1][1].append((unit.label, people))
+            else:
+                groups.append((card, [(unit.label, people)]))
+        plan += groups
+    return plan
+
+
 def score(params, inputs, period, department: str | None = None) -> Scores:
     """Score every person of `department` (all when None) for `period`."""
     period = Period.parse(period)
@@ -242,68 +226,172 @@ def score(params, inputs, period, department: str | None = None) -> Scores:
     if department is not None:
         roster = roster[roster["department"] == department]
     notes: list[str] = []
-    explain_parts, unit_rows = [], []
-    for card_key in sorted(roster["card"].dropna().unique()):
-        holders = roster[roster["card"] == card_key]
-        card0 = params.card(card_key, period)
-        units = units_of(card0, period)
-        if not units:
-            notes.append(f"{card0.role}: quarterly card, not scored for the month {period}")
-        groups: list[tuple[Card, list]] = []        # consecutive units scored on the same card version
-        for unit in units:
-            card = params.card(card_key, unit)
-            people = holders.loc[_employed(holders, unit), [ID]].assign(period=unit.label)
-            if people.empty:
-                continue
-            if groups and groups[-1][0] == card:
-                groups[-1][1].append(people)
-            else:
-                groups.append((card, [people]))
-        for card, frames in groups:
-            base = pd.concat(frames, ignore_index=True)
-            first = Period.parse(base["period"].iloc[0])
-            names = {e.key: e.name for e in params.catalog(first).events.values()}
-            rows = score_units(card, base, inputs, names)
-            explain_parts.append(rows)
-            unit_rows.append(_unit_totals(rows, card, params.grading(first)))
-    if not explain_parts:
+    plan = _plan(params, roster, period, notes)
+    if not plan:
         empty = pd.DataFrame()
         return Scores(period, empty, empty, empty, notes + ["nobody to score"])
-    explain = pd.concat(explain_parts, ignore_index=True)
+    ids = pd.Index(roster[ID].to_numpy(dtype=object))
+    unique = ids.is_unique                      # then a person's code is their roster row
+    if not unique:
+        ids = pd.Index(pd.unique(ids.to_numpy()))
+    person_at = np.arange(len(ids)) if unique else ids.get_indexer(roster[ID].to_numpy(dtype=object))
+    labels = list(dict.fromkeys(label for _, members in plan for label, _ in members))
+    tables = Tables(inputs, labels, ids)
+    bases = [Base(tables, np.concatenate([np.full(len(p), labels.index(label)) for label, p in members]),
+                  person_at[np.concatenate([p for _, p in members])]) for _, members in plan]
+    tables.place(bases)
+    scored, unit_rows = [], []
+    for (card, members), base in zip(plan, bases):
+        first = Period.parse(members[0][0])
+        names = {e.key: e.name for e in params.catalog(first).events.values()}
+        s = score_units(Gathered(card, base, tables, card.cadence == "quarterly", names))
+        scored.append(s)
+        unit_rows.append(_unit_totals(s, params.grading(first)))
     units = pd.concat(unit_rows, ignore_index=True)
-    people = roster.set_index(ID)
-    scores = _roll_up(units, period, params.grading(period))
-    explain = pd.concat([explain, _total_rows(explain, units, scores, period)], ignore_index=True)
-    scores = _with_people(scores, people)
+    person = np.concatenate([b.person for b in bases])
+    where = person if unique else None          # roster rows of the unit rows
+    scores, first_unit = _roll_up(units, person, period, params.grading(period))
+    explain = _explanation(scored, units, scores, period, roster, where)
+    scores = _with_people(scores, roster, None if where is None else where[first_unit])
     scores = forced_distribution(scores, params.grading(period))
     scores["rank"] = rank(scores, ["department", "card"])
-    units = _with_people(units, people)
+    units = _with_people(units, roster, where)
     units["rank"] = rank(units, ["period", "department", "card"])
-    explain = _with_people(explain, people)
     return Scores(period, scores, units, explain, notes)
 
 
-def _unit_totals(rows: pd.DataFrame, card: Card, grading) -> pd.DataFrame:
-    by = rows.groupby(["period", ID, "card"], sort=False)
-    total = by["points_c"].sum().clip(lower=0)          # total floor 0 (SPEC 3.3)
-    out = total.rename("total_c").reset_index()
-    sections = rows.pivot_table(index=["period", ID], columns="section", values="points_c",
-                                aggfunc="sum", sort=False).astype("Int64")
-    sections.columns = [f"sec:{c}" for c in sections.columns]
-    out = out.merge(sections.reset_index(), on=["period", ID], how="left")
-    flags = rows[rows["flag"] != ""].assign(f=lambda d: d["flag"] + " " + d["indicator_key"])
-    flags = flags.groupby(ID)["f"].agg("; ".join)
-    out["flags"] = out[ID].map(flags).fillna("")
+def _roll_up(units: pd.DataFrame, person: np.ndarray, period: Period, grading):
+    """Mean of each person's scored units (exact, rounded half-up to 0.01), and the first unit row of each.
+
+    Groups are (person, card) in order of first appearance.
+    """
+    sec_cols = [c for c in units.columns if c.startswith("sec:")]
+    card, cards = pd.factorize(units["card"].to_numpy(dtype=object))
+    codes, _ = pd.factorize(person * max(len(cards), 1) + card)
+    _, first = np.unique(codes, return_index=True)
+    groups, single = len(first), len(first) == len(units)      # a month: one unit each
+    out = {"period": np.full(groups, period.label, dtype=object), ID: units[ID].to_numpy(dtype=object)[first],
+           "card": np.asarray(cards, dtype=object)[card[first]], "units": np.bincount(codes, minlength=groups)}
+    for col in ["total_c", *sec_cols]:
+        values = pd.array(units[col], dtype="Int64")
+        if single:
+            out[col] = values
+            continue
+        given = ~values.isna()
+        total = np.zeros(groups, dtype=np.int64)                      # integer centipoints: exact
+        np.add.at(total, codes[given], values[given].to_numpy(dtype=np.int64))
+        count = np.bincount(codes[given], minlength=groups)
+        mean = pd.array(half_up(total, np.maximum(count, 1)), dtype="Int64")
+        mean[count == 0] = pd.NA
+        out[col] = mean
+    periods, flags = units["period"].to_numpy(dtype=object), units["flags"].to_numpy(dtype=object)
+    out["unit_periods"] = periods if single else join_groups(codes, periods, groups, ", ")
+    out["flags"] = flags if single else join_groups(codes, flags, groups, "; ", skip_empty=True)
     out["grade"] = grade(out["total_c"], grading)
-    out["months"] = 1
-    return out
+    return pd.DataFrame(out, copy=False), first
 
 
-def _total_rows(explain: pd.DataFrame, units: pd.DataFrame, scores: pd.DataFrame, period: Period):
+def _with_people(frame: pd.DataFrame, roster: pd.DataFrame, at: np.ndarray | None = None,
+                 copy: bool = True) -> pd.DataFrame:
+    """The frame with each row's name, department, branch and role (`at`: their roster rows, when known).
+
+    `copy=False` lets the result share the frame's columns (for a frame nobody else holds).
+    """
+    cols = ["name", "department", "branch", "role"]
+    lead = ["period", ID, *cols]
+    if at is None:
+        out = frame.merge(roster.set_index(ID)[cols], left_on=ID, right_index=True, how="left")
+        return out[lead + [c for c in out.columns if c not in lead]]
+    def values(column: pd.Series):
+        got = column.to_numpy() if isinstance(column.dtype, np.dtype) else column.array
+        return got.copy() if copy else got
+    data = {c: values(roster[c])[at] if c in cols else values(frame[c]) for c in lead}
+    data.update({c: values(frame[c]) for c in frame.columns if c not in lead})
+    return pd.DataFrame(data, index=frame.index, copy=False)
+
+
+# the explanation, made on first read ----------------------------------------------------------
+def _explanation(scored: list[Scored], units: pd.DataFrame, scores: pd.DataFrame, period: Period,
+                 roster: pd.DataFrame, where: np.ndarray | None):
+    def make() -> pd.DataFrame:
+        explain = pd.concat([_explain_rows(s) for s in scored], ignore_index=True)
+        raw = np.concatenate([np.vstack(s.points).sum(axis=0) for s in scored])
+        totals = _total_rows(explain.columns, units, raw, scores, period)
+        at = None
+        if where is not None and len(totals) == len(units):    # rows: each card's items, then the totals
+            at = np.concatenate([np.tile(where[s0:s0 + s.base.n], len(s.card.indicators))
+                                 for s, s0 in zip(scored, np.cumsum([0] + [s.base.n for s in scored]))]
+                                + [where])
+        return _with_people(pd.concat([explain, totals], ignore_index=True), roster, at, copy=False)
+    return make
+
+
+def _distinct(cols: Columns) -> tuple[np.ndarray, np.ndarray]:
+    """A code per row for its combination of the columns' values, and the first row of each code."""
+    key, size = np.zeros(len(cols.index), dtype=np.int64), 1
+    for values in cols.values():
+        if values.dtype == bool:
+            codes, count = values.astype(np.int64), 2
+        else:
+            codes, uniques = pd.factorize(values)
+            codes, count = codes + 1, len(uniques) + 1
+        if size * count >= 2**62:                 # keep the combined key in int64
+            key, uniques = pd.factorize(key)
+            size = len(uniques)
+        key, size = key * count + codes, size * count
+    key, _ = pd.factorize(key)
+    _, first = np.unique(key, return_index=True)
+    return key, first
+
+
+def _texts(ind, cols: Columns, card: Card) -> tuple[np.ndarray, np.ndarray]:
+    """Note and inputs of every row, written once per distinct combination of the inputs."""
+    codes, first = _distinct(cols)
+    raw = raw_points(ind, cols.take(first), card.raters, card.missing_rater, text=True)
+    _, low, high = limits(ind, raw)
+    note = limit_note(ind, raw.note, low, high).to_numpy(dtype=object)
+    return note[codes], raw.inputs.reset_index(drop=True).to_numpy(dtype=object)[codes]
+
+
+def _explain_rows(s: Scored) -> pd.DataFrame:
+    g, card, n = s.gathered, s.card, s.base.n
+    inds = card.indicators
+    section = {sec.key: sec.name for sec in card.sections}
+    notes, inputs, sources = [], [], []
+    for j, ind in enumerate(inds):
+        cols = g.columns(j)
+        if ind.rule_type == "adjustment":
+            cols["adj_note"] = g.adjustment_notes(j)
+        note, given = _texts(ind, cols, card)
+        notes.append(note)
+        inputs.append(given)
+        sources.append(g.sources(j))
+
+    def each(values, dtype=object):
+        return np.repeat(np.array(values, dtype=dtype), n)
+
+    return pd.DataFrame({
+        "period": np.tile(s.base.periods, len(inds)),
+        ID: np.tile(s.base.ids, len(inds)),
+        "card": card.key,
+        "section": each([section[i.section] for i in inds]),
+        "indicator_key": each([i.key for i in inds]),
+        "indicator": each([i.name for i in inds]),
+        "max_points_c": each([cents(i.points) for i in inds], np.int64),
+        "rule": each([i.rule_type for i in inds]),
+        "inputs": np.concatenate(inputs),
+        "raw_c": np.concatenate(s.raw),
+        "points_c": np.concatenate(s.points),
+        "note": np.concatenate(notes),
+        "flag": np.concatenate(s.flags),
+        "source": np.concatenate(sources),
+        "reference": each([i.reference for i in inds]),
+    }, copy=False)
+
+
+def _total_rows(columns, units: pd.DataFrame, raw: np.ndarray, scores: pd.DataFrame, period: Period):
     """Explanation rows for each total: the sum of a unit's points, and the mean of a roll-up."""
-    by = explain.groupby(["period", ID, "card"], sort=False)
-    raw = by["points_c"].sum().rename("raw_c").reset_index()
-    got = units.merge(raw, on=["period", ID, "card"], how="left")
+    got = units.assign(raw_c=raw)
     text = pd.Series(to_decimal(got["total_c"]), index=got.index).astype(str)
     note = pd.Series("sum of the indicator points", index=got.index)
     note = note.where(got["raw_c"] >= 0, "sum of the indicator points, floor 0")
@@ -311,8 +399,10 @@ def _total_rows(explain: pd.DataFrame, units: pd.DataFrame, scores: pd.DataFrame
                           "points_c": got["total_c"], "note": note + ", grade " + got["grade"]})]
     rolled = scores[scores["unit_periods"] != period.label]
     if len(rolled):
-        listed = (got["period"] + " " + text).groupby([got[ID], got["card"]], sort=False).agg("; ".join)
-        listed = listed.rename("listed").reset_index()
+        by = got.groupby([ID, "card"], sort=False)
+        listed = by.size().rename("listed").reset_index()
+        listed["listed"] = join_groups(by.ngroup().to_numpy(), (got["period"] + " " + text).to_numpy(dtype=object),
+                                 len(listed), "; ")
         r = rolled.merge(listed, on=[ID, "card"], how="left")
         rows.append(pd.DataFrame({
             "period": period.label, ID: r[ID], "card": r["card"], "raw_c": r["total_c"], "points_c": r["total_c"],
@@ -328,34 +418,7 @@ def _total_rows(explain: pd.DataFrame, units: pd.DataFrame, scores: pd.DataFrame
     out["flag"] = ""
     out["source"] = ""
     out["reference"] = "SPEC 3.3 (total, grade); SPEC 2 (roll-up)"
-    return out[explain.columns]
-
-
-def _roll_up(units: pd.DataFrame, period: Period, grading) -> pd.DataFrame:
-    """Mean of each person's scored units (exact, rounded half-up to 0.01)."""
-    sec_cols = [c for c in units.columns if c.startswith("sec:")]
-    by = units.groupby([ID, "card"], sort=False)
-    n = by.size()
-    out = pd.DataFrame({"units": n})
-    for col in ["total_c", *sec_cols]:
-        total, cnt = by[col].sum(min_count=1), by[col].count()     # integer centipoints: exact
-        mean = round_half_up(obj(total.fillna(0).astype("int64").to_numpy()), obj(np.maximum(cnt.to_numpy(), 1)))
-        out[col] = pd.array(mean.astype("int64"), dtype="Int64")
-        out.loc[cnt.to_numpy() == 0, col] = pd.NA
-    out["unit_periods"] = by["period"].agg(", ".join)
-    out["flags"] = by["flags"].agg(lambda f: "; ".join(x for x in f if x))
-    out = out.reset_index()
-    out.insert(0, "period", period.label)
-    out["grade"] = grade(out["total_c"], grading)
-    return out
-
-
-def _with_people(frame: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
-    cols = ["name", "department", "branch", "role"]
-    info = people[cols]
-    out = frame.merge(info, left_on=ID, right_index=True, how="left")
-    lead = ["period", ID, *cols]
-    return out[lead + [c for c in out.columns if c not in lead]]
+    return out[columns]
 
 
 # output tables -------------------------------------------------------------------------------------
@@ -364,15 +427,14 @@ def scores_table(s: Scores) -> pd.DataFrame:
     f = s.scores
     if f.empty:
         return pd.DataFrame(columns=["period", ID, "name", "department", "branch", "role", "total", "grade", "rank"])
-    out = f[["period", ID, "name", "department", "branch", "role"]].copy()
+    out = {c: f[c].to_numpy() for c in ["period", ID, "name", "department", "branch", "role"]}
     for col in [c for c in f.columns if c.startswith("sec:")]:
         vals = f[col]
-        out[col[4:]] = pd.Series(to_decimal(vals.fillna(0)), index=f.index, dtype=object).where(vals.notna(), None)
-    out["total"] = to_decimal(f["total_c"])
-    out["grade"] = f["grade"]
-    out["rank"] = f["rank"]
-    out["units"] = f["unit_periods"]
-    out["flags"] = f["flags"]
+        out[col[4:]] = np.where(vals.notna().to_numpy(), decimals(vals.fillna(0)), None)
+    out["total"] = decimals(f["total_c"])
+    out.update({"grade": f["grade"].to_numpy(), "rank": f["rank"].to_numpy(), "units": f["unit_periods"].to_numpy(),
+                "flags": f["flags"].to_numpy()})
+    out = pd.DataFrame(out, index=f.index, copy=False)       # sorting below makes it a frame of its own
     return out.sort_values(["department", "role", "rank", ID], kind="stable").reset_index(drop=True)
 
 
@@ -380,13 +442,11 @@ def explain_table(s: Scores) -> pd.DataFrame:
     f = s.explain
     if f.empty:
         return pd.DataFrame()
-    out = f[["period", ID, "name", "department", "role", "section", "indicator_key", "indicator", "rule"]].copy()
-    out["max_points"] = to_decimal(f["max_points_c"])
-    out["inputs"] = f["inputs"]
-    out["raw_points"] = to_decimal(f["raw_c"])
-    out["points"] = to_decimal(f["points_c"])
-    out["note"] = f["note"]
-    out["flag"] = f["flag"]
-    out["source"] = f["source"]
-    out["reference"] = f["reference"]
-    return out
+    out = {c: f[c].to_numpy().copy() for c in ["period", ID, "name", "department", "role", "section",
+                                              "indicator_key", "indicator", "rule"]}
+    out["max_points"] = decimals(f["max_points_c"])
+    out["inputs"] = f["inputs"].to_numpy().copy()
+    out["raw_points"] = decimals(f["raw_c"])
+    out["points"] = decimals(f["points_c"])
+    out.update({c: f[c].to_numpy().copy() for c in ["note", "flag", "source", "reference"]})
+    return pd.DataFrame(out, index=f.index, copy=False)

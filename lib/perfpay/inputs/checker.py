@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..errors import PerfpayError
@@ -27,11 +28,12 @@ class Checker:
 
     def __init__(self, table: str, frame: pd.DataFrame, headers: dict, report: Report):
         self.table = table
-        self.df = frame.copy()
+        self.df = frame.copy(deep=False)     # the checks add columns; they never change the text read
         self.headers = headers
         self.report = report
         self.bad = pd.Series(False, index=self.df.index)
         self.bad_col: dict[str, pd.Series] = {}
+        self.case: np.ndarray | None = None   # code of each row's (period, card, indicator), once known
 
     @property
     def spec(self):
@@ -47,7 +49,11 @@ class Checker:
 
     def keep(self, mask: pd.Series) -> None:
         """Drop the rows outside `mask` (e.g. outside the period asked for) from the check."""
+        if mask.all():
+            return
         self.df = self.df[mask]
+        if self.case is not None:
+            self.case = self.case[mask.to_numpy(dtype=bool)]
         self.bad = self.bad[mask]
         self.bad_col = {c: m[mask] for c, m in self.bad_col.items()}
 
@@ -84,6 +90,13 @@ class Checker:
     def flag_reasons(self, reasons: pd.Series, column, fix, **kw):
         """Flag the rows whose `reasons` text is not empty, with that text as the message."""
         return self.flag(reasons.ne("") & reasons.notna(), column, "{_reason}", fix, _reason=reasons, **kw)
+
+    def codes(self, *extra: str) -> np.ndarray:
+        """Code of each row's (period, card, indicator) and `extra` columns (after check_indicators)."""
+        if not extra:
+            return self.case
+        from .values import case_codes
+        return case_codes([self.case, *(self.df[c].to_numpy(dtype=object) for c in extra)])
 
     def where(self, mask=None) -> pd.Series:
         """'file sheet row N' of the rows of `mask` (all rows when None)."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import reduce
 
+import numpy as np
 import pandas as pd
 
 from ..periods import Period
@@ -37,8 +38,46 @@ class People:
 
     def heads(self) -> set[str]:
         """Kept employees who head their department: no manager, or one outside the department."""
-        return {e for e, dept in self.department.items()
-                if self.department.get(self.manager.get(e, "")) != dept}
+        everyone = np.arange(len(self.role))
+        dept = self.values("department", everyone)
+        boss_dept = self.values("department", self.at(self.values("manager", everyone)))
+        return set(np.asarray(list(self.role), dtype=object)[dept != boss_dept])
+
+    # column-wise lookups (the dicts above are filled once, by check_roster) ---------------
+    def at(self, ids) -> np.ndarray:
+        """Position of each id among the kept employees; -1 for anyone else."""
+        if "_index" not in self.__dict__:
+            self.__dict__["_index"] = pd.Index(list(self.role), dtype=object)
+        return self.__dict__["_index"].get_indexer(np.asarray(ids, dtype=object))
+
+    def values(self, name: str, at: np.ndarray) -> np.ndarray:
+        """A field (role, hire, leave, department, manager) at positions `at`; None at -1."""
+        cache = self.__dict__.setdefault("_values", {})
+        if name not in cache:
+            mapping = getattr(self, name)
+            if list(mapping) == list(self.role):      # filled from the same rows: values in order
+                got = np.fromiter(mapping.values(), dtype=object, count=len(mapping))
+            else:
+                got = np.fromiter((mapping.get(k) for k in self.role), dtype=object, count=len(self.role))
+            cache[name] = np.append(got, None)
+        return cache[name][at]
+
+    def dates(self, name: str, at: np.ndarray) -> np.ndarray:
+        """hire or leave as datetime64 at positions `at`; NaT at -1 and where none."""
+        cache = self.__dict__.setdefault("_dates", {})
+        if name not in cache:
+            cache[name] = pd.to_datetime(pd.Series(self.values(name, np.arange(-1, len(self.role)))[1:],
+                                                   dtype=object)).to_numpy(dtype="datetime64[ns]")
+            cache[name] = np.append(cache[name], np.datetime64("NaT", "ns"))
+        return cache[name][at]
+
+
+def key_codes(frames: list[pd.DataFrame], columns: list[str]) -> list[np.ndarray]:
+    """One integer per row from `columns`, comparable across `frames` (equal values, equal codes)."""
+    joined = [np.concatenate([f[c].to_numpy(dtype=object) for f in frames]) for c in columns]
+    codes = V.case_codes(joined)
+    cuts = np.cumsum([len(f) for f in frames])[:-1]
+    return np.split(codes, cuts)
 
 
 def keys(d: pd.DataFrame, columns: list[str]) -> pd.Series:
@@ -60,7 +99,7 @@ def indicator_attr(chk: Checker, catalogs: Catalogs, fn, mask=None) -> pd.Series
     """fn(indicator) for every row with an indicator, once per distinct indicator."""
     d = chk.df
     m = d["indicator_v"].notna() if mask is None else mask & d["indicator_v"].notna()
-    return V.per_case(d, m, CASE, lambda p, c, i: fn(catalogs.indicator(p, c, i)))[0]
+    return V.per_case(d, m, CASE, lambda p, c, i: fn(catalogs.indicator(p, c, i)), codes=chk.codes())[0]
 
 
 def indicator_of(catalogs: Catalogs, rec: dict):
@@ -116,12 +155,12 @@ def check_employees(chk: Checker, people: People, column: str = "employee_id") -
     """Flag unknown or left-out employees; return the mask of rows with a kept employee."""
     ids = chk.df[column]
     filled = ids.ne("")
-    known = ids.isin(people.role.keys())
+    known = pd.Series(people.at(ids) >= 0, index=ids.index)
     rejected = ids.isin(people.rejected.keys())
     chk.flag(filled & ~known & rejected, column,
              "employee {_id} is in the roster, but the roster row has errors and was left out ({_where})",
              "fix the roster row of {_id} first (see the roster problems)",
-             _id=ids, _where=V.lookup(ids, people.rejected))
+             _id=ids, _where=V.lookup(ids.where(rejected, None), people.rejected))
     chk.flag(filled & ~known & ~rejected, column, "employee {_id} is not in the roster",
              "add {_id} to the roster, or correct the {_col}", _id=ids)
     return filled & known
@@ -130,26 +169,31 @@ def check_employees(chk: Checker, people: People, column: str = "employee_id") -
 def check_employment(chk: Checker, people: People) -> None:
     """Warn about rows for a period wholly before the hire date or after the leave date."""
     d = chk.df
-    m = chk.ok("period", "employee_id", "date") & d["period_v"].notna() & d["employee_id"].isin(people.role.keys())
+    at = people.at(d["employee_id"])
+    m = chk.ok("period", "employee_id", "date") & d["period_v"].notna() & (at >= 0)
     if not m.any():
         return
-    ids, labels = d["employee_id"], d["period_v"].where(m, None)
-    start = pd.to_datetime(V.map_unique(labels, lambda p: V.period_of(p).start))
-    end = pd.to_datetime(V.map_unique(labels, lambda p: V.period_of(p).end))
-    hire, leave = V.lookup(ids.where(m, None), people.hire), V.lookup(ids.where(m, None), people.leave)
+    at = np.where(m, at, -1)
+    labels = d["period_v"].where(m, None)
+    start = pd.to_datetime(V.map_unique(labels, lambda p: V.period_of(p).start)).to_numpy(dtype="datetime64[ns]")
+    end = pd.to_datetime(V.map_unique(labels, lambda p: V.period_of(p).end)).to_numpy(dtype="datetime64[ns]")
     col, when = ("date", "{date}") if chk.table == "events" else ("period", "{period_v}")
     fix = "check the employee and the period (the row is kept)"
-    chk.flag(m & (end < pd.to_datetime(hire)), col, f"{{employee_id}} was hired on {{_hire}}, after {when}",
-             fix, severity="warning", _hire=hire)
-    chk.flag(m & (start > pd.to_datetime(leave)), col, f"{{employee_id}} left on {{_leave}}, before {when}",
-             fix, severity="warning", _leave=leave)
+    late = m & (end < people.dates("hire", at))
+    if late.any():
+        chk.flag(late, col, f"{{employee_id}} was hired on {{_hire}}, after {when}",
+                 fix, severity="warning", _hire=pd.Series(people.values("hire", at), index=d.index))
+    gone = m & (start > people.dates("leave", at))
+    if gone.any():
+        chk.flag(gone, col, f"{{employee_id}} left on {{_leave}}, before {when}",
+                 fix, severity="warning", _leave=pd.Series(people.values("leave", at), index=d.index))
 
 
 def check_cards(chk: Checker, people: People, catalogs: Catalogs, kept: pd.Series) -> None:
     """Each row's card: the person's role in the catalog of the row's own period."""
     d = chk.df
     m = kept & chk.ok("period", "date") & d["period_v"].notna()
-    d["_role"] = V.lookup(d["employee_id"].where(m, None), people.role)
+    d["_role"] = people.values("role", np.where(m, people.at(d["employee_id"]), -1))
 
     def card_of(label, role):
         catalog, err = catalogs.get(label)
@@ -200,6 +244,7 @@ def check_indicators(chk: Checker, catalogs: Catalogs) -> None:
 
     ind, reason, fix = V.per_case(d, m, ["period_v", "_card", "indicator"], key_of, n=3)
     d["indicator_v"] = ind
+    chk.case = V.case_codes([d[c].to_numpy(dtype=object) for c in CASE])
     chk.flag(m & ind.isna(), "indicator", lambda r: fill(r["_reason"], r), "{_fix}", _reason=reason, _fix=fix)
 
 
@@ -210,15 +255,18 @@ def check_duplicates(chk: Checker, columns: list[str], what: str, fix: str, seve
     `what` and `fix` may use {_n} (rows in the group) and {_others} (where the other rows are).
     """
     d = chk.df
-    m = chk.ok(*[k.removesuffix("_v") for k in columns]) & d[columns].notna().all(axis=1)
+    given = np.logical_and.reduce([~pd.isna(d[c].to_numpy(dtype=object)) for c in columns])
+    m = (chk.ok(*[k.removesuffix("_v") for k in columns]) & given).to_numpy()
     if severity != "error":
-        m &= ~chk.bad
+        m &= ~chk.bad.to_numpy()
     if not m.any():
         return
-    dup = d.loc[m, columns].duplicated(keep=False)
+    rows = np.flatnonzero(m)
+    codes = V.case_codes([d[c].to_numpy(dtype=object)[rows] for c in columns])
+    dup = np.bincount(codes)[codes] > 1
     if not dup.any():
         return
-    idx = dup.index[dup]
+    idx = d.index[rows[dup]]
     groups: dict[str, list] = {}
     for i, k in zip(idx, keys(d.loc[idx], columns)):
         groups.setdefault(k, []).append(i)

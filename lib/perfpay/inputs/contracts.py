@@ -138,6 +138,9 @@ ONE_OF = {"ratings": ("level", "score")}
 
 SOURCE_COLUMNS = ["_file", "_sheet", "_row"]
 
+# folders of raw records (perfpay.kpis), not of input tables
+RECORD_FOLDERS = ("records", "原始记录")
+
 RATER_ROLE_SPELLINGS = {
     "self": ("self", "本人", "自评", "自己"),
     "superior": ("superior", "上级", "上级评分", "主管"),

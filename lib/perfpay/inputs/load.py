@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from ..periods import Period
@@ -124,18 +125,18 @@ def empty_output(table: str) -> pd.DataFrame:
 
 
 def _output(table: str, chk: Checker) -> pd.DataFrame:
-    d = chk.df[~chk.bad]
-    out = pd.DataFrame({name: d[src] if src in d else pd.Series(dtype=object)
-                        for name, src in OUTPUT[table].items()}, index=d.index)
+    d = chk.df[~chk.bad] if chk.bad.any() else chk.df
+    text = set(TABLES[table].column_names) | {"_file", "_row"}       # as read: text, never missing
+    columns = {}
+    for name, src in [*OUTPUT[table].items(), *((c, c) for c in SOURCE_COLUMNS)]:
+        values = d[src].to_numpy().copy() if src in d else np.full(len(d), None, dtype=object)
+        if values.dtype == object and src not in text:
+            values[pd.isna(values)] = None          # NaN as None
+        columns[name] = values
     if table == "events":
-        out["count"] = out["count"].astype("int64")
-    for c in SOURCE_COLUMNS:
-        out[c] = d[c]
-    out["_row"] = out["_row"].astype("int64")
-    out = out.reset_index(drop=True)
-    for c in out.columns:
-        if out[c].dtype == object:
-            out[c] = out[c].where(out[c].notna(), None)
+        columns["count"] = columns["count"].astype("int64")
+    columns["_row"] = columns["_row"].astype("int64")
+    out = pd.DataFrame(columns, index=pd.RangeIndex(len(d)), copy=False)    # columns of its own, copied above
     if table == "deals":
         out["refund"] = out["refund"].astype(bool)
         out["crm_id"] = out["crm_id"].fillna("")

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .contracts import ONE_OF, SOURCE_COLUMNS, TABLES, Table, accepted_names, norm, table_for_name
+from .contracts import ONE_OF, RECORD_FOLDERS, SOURCE_COLUMNS, TABLES, Table, accepted_names, norm, table_for_name
 from .report import Report
 
 SPREADSHEETS = {".xlsx", ".xlsm"}
@@ -75,7 +75,7 @@ def _decode(data: bytes) -> str | None:
 
 def _csv_grid(text: str) -> pd.DataFrame:
     """Every cell of a CSV as stripped text; the index is the row number (1 = first line)."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = _first_line(text)
     sep = ","
     if "," not in first:
         sep = "\t" if "\t" in first else ";" if ";" in first else ","
@@ -89,6 +89,16 @@ def _csv_grid(text: str) -> pd.DataFrame:
     grid.index = range(1, len(grid) + 1)
     grid.columns = range(grid.shape[1])
     return grid.apply(_strip)
+
+
+def _first_line(text: str, look: int = 1 << 16) -> str:
+    """The first line holding anything (as str.splitlines cuts lines), without cutting the whole text."""
+    lines = text[:look].splitlines()
+    whole = lines if len(text) <= look else lines[:-1]     # the last piece may go on past `look`
+    found = next((line for line in whole if line.strip()), None)
+    if found is None and len(text) > look:
+        return next((line for line in text.splitlines() if line.strip()), "")
+    return found or ""
 
 
 def _strip(column: pd.Series) -> pd.Series:
@@ -130,6 +140,8 @@ def iter_sources(root: Path, report: Report):
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         rel = path.relative_to(root).as_posix()
         if any(part.startswith(".") for part in path.relative_to(root).parts) or path.name.startswith("~$"):
+            continue
+        if path.relative_to(root).parts[0] in RECORD_FOLDERS:     # raw records: perfpay.kpis.records
             continue
         ext = path.suffix.lower()
         if ext == ".csv":
@@ -195,7 +207,9 @@ def read_source(file, sheet, table_name, grid: pd.DataFrame, report: Report):
     table = TABLES[table_name]
     where = f"{file}" + (f" sheet {sheet}" if sheet else "")
     if not grid.empty:
-        grid = grid[grid.ne("").any(axis=1)]
+        filled = np.logical_or.reduce([grid[c].to_numpy(dtype=object) != "" for c in grid.columns])
+        if not filled.all():
+            grid = grid[filled]
     if grid.empty:
         if sheet is None or table_for_name(sheet):
             report.add("warning", table_name, file, sheet, None, None, None,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from ..periods import Period
 from . import values as V
 from .checker import Catalogs, Checker
 from .common import (CASE, People, check_blanks, check_cards, check_duplicates, check_employees,
-                     check_employment, check_indicators, indicator_attr, indicator_of, keys,
+                     check_employment, check_indicators, indicator_attr, indicator_of, key_codes,
                      parse_numbers)
 from .contracts import RATER_ROLE_HELP, RATER_ROLE_SPELLINGS, norm
 
@@ -138,21 +139,23 @@ def check_actuals(chk: Checker, people: People, catalogs: Catalogs) -> None:
 def check_targets_match(actuals: Checker, targets: Checker, catalogs: Catalogs) -> None:
     """An actual needs its target (when the card does not fix one); a target without actual is a warning."""
     A, T = actuals.df, targets.df
-    cols = ["period_v", "employee_id", "indicator_v"]
-    akeys, tkeys = keys(A, cols), keys(T, cols)
-    t_kept = set(tkeys[~targets.bad])
-    t_gone = T["indicator_v"].notna() & targets.ok("period", "employee_id") & targets.bad
-    t_where: dict[str, str] = {}
-    for k, w in zip(tkeys[t_gone], targets.where(t_gone)):
-        t_where[k] = "; ".join(filter(None, (t_where.get(k), w)))
-    needs = ~actuals.bad & indicator_attr(actuals, catalogs, lambda i: i.needs_target).eq(True) & ~akeys.isin(t_kept)
-    rejected = akeys.isin(t_where.keys())
+    akeys, tkeys = key_codes([A, T], ["period_v", "employee_id", "indicator_v"])
+    t_kept = tkeys[~targets.bad.to_numpy()]
+    t_gone = (T["indicator_v"].notna() & targets.ok("period", "employee_id") & targets.bad).to_numpy()
+    gone_where = targets.where(t_gone).to_numpy(dtype=object)     # where each left-out target is
+    t_where = pd.Series(gone_where, dtype=object).groupby(tkeys[t_gone], sort=False).agg("; ".join)
+    needs = (~actuals.bad & indicator_attr(actuals, catalogs, lambda i: i.needs_target).eq(True)
+             & ~np.isin(akeys, t_kept, kind="table"))
+    rejected = pd.Series(np.isin(akeys, t_where.index.to_numpy(dtype=np.int64), kind="table"), index=A.index)
     what = "{period_v}, {employee_id}, {indicator_v}"
-    actuals.flag(needs & rejected, "indicator", f"the target for {what} has errors and was left out ({{_where}})",
-                 "fix that target row (see the targets problems)", _where=V.lookup(akeys.where(needs, None), t_where))
+    if (needs & rejected).any():
+        at = t_where.index.get_indexer(np.where(needs, akeys, -1))
+        where = np.append(t_where.to_numpy(dtype=object), None)[at]
+        actuals.flag(needs & rejected, "indicator", f"the target for {what} has errors and was left out ({{_where}})",
+                     "fix that target row (see the targets problems)", _where=pd.Series(where, index=A.index))
     actuals.flag(needs & ~rejected, "indicator", f"no target for {what}", f"add a row to targets for {what}")
-    a_any = set(akeys[A["indicator_v"].notna() & actuals.ok("period", "employee_id")])
-    targets.flag(~targets.bad & ~tkeys.isin(a_any), "indicator", f"the target for {what} has no actual",
+    a_any = akeys[(A["indicator_v"].notna() & actuals.ok("period", "employee_id")).to_numpy()]
+    targets.flag(~targets.bad & ~np.isin(tkeys, a_any, kind="table"), "indicator", f"the target for {what} has no actual",
                  f"add a row to actuals for {what}, or remove the target", severity="warning")
 
 
@@ -212,13 +215,17 @@ def check_ratings(chk: Checker, people: People, catalogs: Catalogs) -> None:
              "give the level (or the score)")
     level_m = rated & has_level & ~has_score
     d["level_v"] = V.per_case(d, level_m, [*CASE, "level"],
-                              lambda p, c, i, text: _match_level(catalogs.indicator(p, c, i), text))[0]
+                              lambda p, c, i, text: _match_level(catalogs.indicator(p, c, i), text),
+                              codes=chk.codes("level"))[0]
     chk.flag(level_m & d["level_v"].isna(), "level", "level {level!r} is not a level of {indicator_v}",
              lambda r: _level_help(indicator_of(catalogs, r)))
     scores = parse_numbers(chk, "score")
     top = indicator_attr(chk, catalogs, lambda i: i.points, rated & scores.notna())
-    out = pd.Series([s is not None and t is not None and (s < 0 or s > t) for s, t in zip(scores, top)],
-                    index=d.index)
+    given = (scores.notna() & top.notna()).to_numpy()
+    out = pd.Series(False, index=d.index)
+    if given.any():
+        s_, t_ = scores.to_numpy(dtype=object)[given], top.to_numpy(dtype=object)[given]
+        out[given] = (s_ < 0) | (s_ > t_)
     chk.flag(out, "score", "score {score} of {indicator_v} is outside 0..{_top}",
              "give a score from 0 to {_top}", _top=top)
 
@@ -231,7 +238,7 @@ def check_ratings(chk: Checker, people: People, catalogs: Catalogs) -> None:
     chk.flag(role.eq("superior") & same, "rater_id", "{employee_id} rates themself as their superior",
              "use the rater role self (本人), or correct the {_col}")
     weights = V.per_case(d, chk.ok() & rated & role.notna(), [*CASE, "rater_role_v"],
-                         lambda p, c, i, r: _unweighted(catalogs, p, c, i, r))[0]
+                         lambda p, c, i, r: _unweighted(catalogs, p, c, i, r), codes=chk.codes("rater_role_v"))[0]
     chk.flag(weights.notna(), "rater_role", "{rater_role_v} ratings do not count for {indicator_v} (weights {_w})",
              "check the rater role (the rating is kept)", severity="warning", _w=weights)
     check_duplicates(chk, ["period_v", "employee_id", "indicator_v", "rater_id", "rater_role_v"],
@@ -295,8 +302,10 @@ def check_adjustments(chk: Checker, people: People, catalogs: Catalogs) -> None:
     chk.flag(has & ~manual, "indicator", "{indicator_v} of {employee_id} takes no manual adjustment",
              fed_by(catalogs))
     span = indicator_attr(chk, catalogs, lambda i: (i.min_points, i.max_points), manual & points.notna())
-    out = pd.Series([s is not None and ((s[0] is not None and p < s[0]) or (s[1] is not None and p > s[1]))
-                     for p, s in zip(points, span)], index=d.index)
+    given = span.notna().to_numpy()
+    out = pd.Series(False, index=d.index)
+    out[given] = [(s[0] is not None and p < s[0]) or (s[1] is not None and p > s[1])   # rows with a range
+                  for p, s in zip(points[given], span[given])]
     chk.flag(out, "points", "{points} points are outside {_range} of {indicator_v}",
              "give points within {_range}", _range=V.map_unique(span, _range))
     chk.flag(d["approved_by"].ne("") & d["approved_by"].eq(d["employee_id"]), "approved_by",

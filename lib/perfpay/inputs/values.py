@@ -15,6 +15,8 @@ from fractions import Fraction
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import PeriodError
 from ..periods import HELP as PERIOD_HELP
@@ -40,11 +42,16 @@ _RATIO = re.compile(r"^(\d+)\s*/\s*(\d+)$")
 
 def column(texts: pd.Series, parse_one) -> tuple[pd.Series, pd.Series]:
     """(values, reasons) of a column of text; blank cells give (None, "")."""
-    codes, uniques = pd.factorize(texts.fillna("").to_numpy())
-    values = np.empty(len(uniques), dtype=object)
-    reasons = np.empty(len(uniques), dtype=object)
-    for i, text in enumerate(uniques):
-        values[i], reasons[i] = None, ""
+    codes, uniques = pd.factorize(texts.fillna("").to_numpy(dtype=object))
+    values = np.full(len(uniques), None, dtype=object)
+    reasons = np.full(len(uniques), "", dtype=object)
+    todo = range(len(uniques))
+    if parse_one is to_decimal:                  # plain numbers (most of them) in one go
+        plain = _plain_numbers(uniques)
+        values[plain] = [Decimal(t) for t in uniques[plain]]
+        todo = np.flatnonzero(~plain)
+    for i in todo:
+        text = uniques[i]
         if text != "":
             try:
                 values[i] = parse_one(text)
@@ -54,9 +61,33 @@ def column(texts: pd.Series, parse_one) -> tuple[pd.Series, pd.Series]:
             pd.Series(reasons[codes], index=texts.index, dtype=object))
 
 
+_PLAIN = r"^[+-]?([0-9]+(\.[0-9]{0,%d})?|\.[0-9]{1,%d})$" % (MAX_DECIMALS, MAX_DECIMALS)
+
+
+def _plain_numbers(texts: np.ndarray) -> np.ndarray:
+    """Mask of texts that are plain ASCII numbers with at most MAX_DECIMALS decimals.
+
+    For them to_decimal is Decimal(text) itself: no spaces, %, commas or full-width digits.
+    """
+    if not len(texts):
+        return np.zeros(0, dtype=bool)
+    try:
+        arr = pa.array(texts, type=pa.string())
+    except (pa.ArrowException, TypeError):
+        return np.zeros(len(texts), dtype=bool)
+    return pc.match_substring_regex(arr, _PLAIN).to_numpy(zero_copy_only=False).astype(bool)
+
+
 def lookup(texts: pd.Series, mapping: dict) -> pd.Series:
     """texts.map(mapping) (None where absent), keeping None and Decimal values as they are."""
-    return map_unique(texts, lambda t: mapping.get(t))
+    if not mapping:
+        return nones(texts.index)
+    keys = pd.Index(list(mapping), dtype=object)
+    values = np.empty(len(mapping) + 1, dtype=object)
+    values[:-1] = np.fromiter(mapping.values(), dtype=object, count=len(mapping))
+    values[-1] = None
+    at = keys.get_indexer(texts.to_numpy(dtype=object))
+    return pd.Series(values[at], index=texts.index, dtype=object)
 
 
 def nones(index) -> pd.Series:
@@ -65,36 +96,49 @@ def nones(index) -> pd.Series:
 
 def map_unique(series: pd.Series, fn) -> pd.Series:
     """fn over a column, called once per distinct value; None / NaN give None."""
-    out = nones(series.index)
-    m = series.notna().to_numpy()
-    if m.any():
-        codes, uniques = pd.factorize(series[m].to_numpy(dtype=object))
-        results = np.empty(len(uniques), dtype=object)
-        for i, u in enumerate(uniques):
-            results[i] = fn(u)
-        out[m] = results[codes]
-    return out
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object))
+    results = np.empty(len(uniques) + 1, dtype=object)
+    for i, u in enumerate(uniques):
+        results[i] = fn(u)
+    results[-1] = None                           # code -1: None / NaN
+    return pd.Series(results[codes], index=series.index, dtype=object)
 
 
-def per_case(frame: pd.DataFrame, mask, columns: list[str], fn, n: int = 1) -> list[pd.Series]:
+def per_case(frame: pd.DataFrame, mask, columns: list[str], fn, n: int = 1, codes=None) -> list[pd.Series]:
     """fn(*values of `columns`) -> n results, called once per distinct combination among the
-    rows of `mask`; n Series aligned with `frame` (None outside `mask`)."""
-    outs = [nones(frame.index) for _ in range(n)]
+    rows of `mask`; n Series aligned with `frame` (None outside `mask`). `codes`: the rows'
+    combinations already numbered (case_codes of the columns), when at hand."""
     mask = pd.Series(mask, index=frame.index).fillna(False).to_numpy(dtype=bool)
-    if not mask.any():
-        return outs
-    sub = frame.loc[mask, columns]
-    codes = sub.groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
-    _, first = np.unique(codes, return_index=True)
-    cases = sub.to_numpy(dtype=object)[first]
-    results = [np.empty(len(first), dtype=object) for _ in range(n)]
-    for i, case in enumerate(cases):
-        got = fn(*case)
+    outs = [np.full(len(frame), None, dtype=object) for _ in range(n)]
+    if mask.any():
+        rows = np.flatnonzero(mask)
+        if codes is None:
+            codes = case_codes([frame[c].to_numpy(dtype=object)[rows] for c in columns])
+        else:
+            codes = pd.factorize(codes[rows])[0]
+        _, first = np.unique(codes, return_index=True)
+        results = [np.empty(len(first), dtype=object) for _ in range(n)]
+        cases = np.column_stack([frame[c].to_numpy(dtype=object)[rows[first]] for c in columns])
+        for i, case in enumerate(cases):
+            got = fn(*case)
+            for j in range(n):
+                results[j][i] = got[j] if n > 1 else got
         for j in range(n):
-            results[j][i] = got[j] if n > 1 else got
-    for j in range(n):
-        outs[j][mask] = results[j][codes]
-    return outs
+            outs[j][mask] = results[j][codes]
+    return [pd.Series(out, index=frame.index, dtype=object) for out in outs]
+
+
+def case_codes(columns: list[np.ndarray]) -> np.ndarray:
+    """One code per row for its combination of values (missing ones included), numbered in
+    order of first appearance."""
+    key, size = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64), 1
+    for values in columns:
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        if size * (len(uniques) + 1) >= 2**62:          # keep the combined key in int64
+            key, kept = pd.factorize(key)
+            size = len(kept)
+        key, size = key * (len(uniques) + 1) + codes, size * (len(uniques) + 1)
+    return pd.factorize(key)[0]
 
 
 def to_decimal(text: str) -> Decimal:
@@ -199,7 +243,7 @@ def to_count(text: str) -> int:
     return int(d)
 
 
-__all__ = ["column", "lookup", "map_unique", "per_case", "nones", "period_of", "to_decimal", "to_date", "to_period", "to_count",
+__all__ = ["column", "lookup", "map_unique", "per_case", "case_codes", "nones", "period_of", "to_decimal", "to_date", "to_period", "to_count",
            "to_money", "to_share", "share_value", "to_flag",
            "NUMBER_HELP", "DATE_HELP", "COUNT_HELP", "PERIOD_HELP", "MONEY_HELP", "SHARE_HELP", "FLAG_HELP"]
 
