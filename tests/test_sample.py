@@ -166,12 +166,13 @@ def test_computed_indicators_have_no_typed_actual(roster):
 
 
 def test_validates_without_errors():
-    from perfpay.inputs import load_inputs
+    from perfpay.load import load
 
     params = load_params(PARAMS)
-    inputs = load_inputs(INPUTS, params.catalog, None)
+    inputs = load(INPUTS, params, None)          # the tables and the raw records
     problems = inputs.report.problems
     assert [p.line() for p in problems] == []     # no errors and no warnings
+    assert (inputs.actuals["_file"] == "records").sum() > 1000    # actuals computed from the records
     # the general manager is in the roster with an unscored role and rates the heads
     assert inputs.roster.set_index("employee_id").loc[GM_ID, "card"] is None
     roster = inputs.roster

@@ -38,11 +38,23 @@ def _parser() -> argparse.ArgumentParser:
                      help="pay on the valid rows even when some rows have errors (they are listed)")
     _common(pay)
 
+    kpis = sub.add_parser("kpis", help="compute the KPIs of the raw records and write kpis.csv per department")
+    kpis.add_argument("--period", required=True, help="2026-07, 2026Q3, 2026H2 or 2026")
+    kpis.add_argument("--department", action="append", help="only this department (repeatable)")
+    kpis.add_argument("--out", default="outputs", help="output folder (default: outputs/)")
+    kpis.add_argument("--skip-invalid", action="store_true",
+                      help="compute on the valid rows even when some rows have errors (they are listed)")
+    _common(kpis)
+
     run = sub.add_parser("run", help="the whole period: data files, then every report notebook due, as HTML")
     run.add_argument("--period", required=True, help="2026-07, 2026Q3, 2026H2 or 2026")
     run.add_argument("--department", action="append", help="only this department (repeatable)")
     run.add_argument("--jobs", type=int, default=None,
-                     help="notebooks run at the same time, one kernel each (default: the number of CPUs)")
+                     help="notebooks run at the same time, one kernel each (default: the number of CPUs, "
+                          "or with --scheduler the threads of the cluster's workers)")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help="run the notebooks on the Dask cluster of this scheduler (tcp://host:8786) instead "
+                          "of this machine; needs pip install \"perfpay[dask]\"")
     run.add_argument("--out", default="outputs", help="output folder (default: outputs/)")
     run.add_argument("--notebooks", default="notebooks", help="folder of the report notebooks (default: notebooks/)")
     run.add_argument("--skip-invalid", action="store_true",
@@ -52,12 +64,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load(args, period):
-    from .inputs import load_inputs
+    from .load import load
     from .params import load_params
 
     params = load_params(Path(args.params))
-    inputs = load_inputs(Path(args.inputs), params.catalog, period)
-    return params, inputs
+    return params, load(Path(args.inputs), params, period)
 
 
 def cmd_check(args) -> int:
@@ -102,6 +113,31 @@ def cmd_score(args) -> int:
     return 0
 
 
+def cmd_kpis(args) -> int:
+    from .jobs import kpi_files
+    from .output import write_all
+
+    period = Period.parse(args.period)
+    params, inputs = _load(args, period)
+    report = inputs.report
+    if report.has_errors and not args.skip_invalid:
+        return _refuse(report, "no KPIs computed", "kpi_problems.csv")
+    known = sorted(inputs.roster["department"].dropna().unique())
+    wanted = args.department or known
+    unknown = [d for d in wanted if d not in known]
+    if unknown:
+        print(f"unknown department(s) {unknown}; the roster has {known}", file=sys.stderr)
+        return 2
+    out = Path(args.out) / period.label
+    files, messages = kpi_files(params, inputs, period, wanted, out)
+    if report.problems:
+        files[out / "kpi_problems.csv"] = report.to_frame()
+    print("\n".join(messages))
+    write_all(files)
+    print(f"wrote {len(files)} files under {out}/")
+    return 0
+
+
 def cmd_pay(args) -> int:
     from .jobs import pay_files
     from .output import write_all
@@ -131,7 +167,7 @@ def cmd_run(args) -> int:
     try:
         result = run_period(args.period, inputs_dir=args.inputs, params_dir=args.params, out_dir=args.out,
                             notebooks_dir=args.notebooks, departments=args.department, jobs=args.jobs,
-                            skip_invalid=args.skip_invalid)
+                            skip_invalid=args.skip_invalid, scheduler=args.scheduler)
     except InputError as exc:
         return _refuse(exc.report, "nothing run", "problems.csv")
     return 0 if result.ok else 1
@@ -146,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_pay(args)
         if args.command == "run":
             return cmd_run(args)
+        if args.command == "kpis":
+            return cmd_kpis(args)
         return cmd_score(args)
     except PerfpayError as exc:
         print(f"perfpay: {exc}", file=sys.stderr)

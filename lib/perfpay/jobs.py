@@ -74,3 +74,17 @@ def excel_files(params, period, scores: dict, paid, out) -> dict:
             lambda path, s=result: write_scorecards(path, s, params, period)
         files[Path(out) / dept / "payroll.xlsx"] = lambda path, d=dept: write_payroll(path, paid, d, period)
     return files
+
+
+def kpi_files(params, inputs, period, departments, out) -> tuple[dict, list[str]]:
+    """kpis.csv per department, plus key_accounts.csv, churn.csv and visits.csv where there are any."""
+    from .kpis.compute import compute
+    from .kpis.tables import csv_tables
+
+    result = compute(params, inputs.records, inputs.roster, Period.parse(period))
+    files, messages = {}, list(result.notes)
+    for dept in departments:
+        for name, table in csv_tables(result.department(dept), inputs.roster).items():
+            files[Path(out) / dept / name] = table
+            messages.append(f"{dept}: {name} {len(table)} rows")
+    return files, messages

@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..exact import MICRO, fraction, ints
 from ..periods import Period
+from .frame import COLUMNS, truncate
 
 PREMIUM, HIGH_VALUE, GROUP, STRATEGIC, POTENTIAL = "优质客户", "高值客户", "集团客户", "战略客户", "潜在大客户"
 CLASSES = (PREMIUM, HIGH_VALUE, GROUP, STRATEGIC, POTENTIAL)
@@ -40,8 +41,7 @@ KEY_CLASSES = CLASSES[:4]                # a key account is in at least one of t
 CLASS_COLUMNS = ["customer_id", "customer_name", "class", "reason", "employee_id", "source_rows"]
 CHURN_COLUMNS = ["period", "customer_id", "customer_name", "employee_id", "classes", "last_order",
                  "lost", "reason", "source_rows"]
-KPI_COLUMNS = ["period", "level", "unit", "department", "kpi", "name", "numerator", "denominator",
-               "value", "measure", "source", "source_rows", "note"]
+KPI_COLUMNS = COLUMNS            # the KPI frame of frame.py
 SOURCE = ["_file", "_sheet", "_row"]
 DEPARTMENT = "大客户部"
 DAY = pd.Timedelta(days=1)
@@ -298,7 +298,7 @@ def kpi_rows(period: Period, units: pd.DataFrame, department: str, kpi: str, nam
     if measure == "count":
         value = [Decimal(x) for x in num]
     else:
-        value = [None if not d else Decimal(int(Fraction(x * 100, d) * 10**6)).scaleb(-6) for x, d in zip(num, den)]
+        value = [None if not d else truncate(Fraction(x * 100, d)) for x, d in zip(num, den)]
         empty = pd.Series([d == 0 for d in den], index=units.index)
         notes = notes.where(~empty | (notes != ""), "denominator is 0: no value")
     return pd.DataFrame({
@@ -317,8 +317,8 @@ def source_trace(rows: pd.DataFrame, keys: list[str], limit: int = 10) -> pd.Dat
     if rows.empty:
         return pd.DataFrame(columns=[*keys, "source_rows"])
     r = rows[[*keys, *SOURCE]].copy()
-    r["_file"] = r["_file"].fillna("").astype(str)
-    r["_sheet"] = r["_sheet"].fillna("").astype(str)
+    r["_file"] = r["_file"].astype(object).fillna("").astype(str)
+    r["_sheet"] = r["_sheet"].astype(object).fillna("").astype(str)
     r["_row"] = r["_row"].astype("int64")
     # integer codes: a key, and a place = key × file × sheet (in key, file, sheet order)
     r["key"] = r.groupby(keys, sort=False, dropna=False).ngroup()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..inputs.contracts import Column as _Column
-from ..inputs.contracts import Table, norm  # noqa: F401  (re-exported for readers)
+from ..inputs.contracts import RECORD_FOLDERS, Table, norm  # noqa: F401  (re-exported for readers)
 
 
 @dataclass(frozen=True)
@@ -120,8 +120,6 @@ RECORDS: dict[str, Table] = {t.name: t for t in (
         col("expense", ("报销金额", "费用"), "money", required=False, needs_value=False),
     )),
 )}
-
-RECORD_FOLDERS = ("records", "原始记录")
 
 
 def record_table_for_name(name: str) -> str | None:

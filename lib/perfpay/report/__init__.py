@@ -5,7 +5,8 @@
     tables.table(summary.ranking(ctx), name="ranking")      # escaped HTML, Chinese headers
     charts.show(charts.grade_distribution(ctx.ranking))     # PNG with Chinese text
 
-Modules: context (load, project_root, params overlays), summary (the figures shown),
+Modules: context (load, project_root, params overlays), summary (the figures shown), kpi_section
+(the KPIs of the raw records),
 tables (HTML), charts (seaborn with a CJK font). The notebooks in notebooks/ are a few
 calls into these.
 """

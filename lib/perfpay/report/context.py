@@ -28,7 +28,7 @@ import pandas as pd
 import yaml
 
 from ..errors import ParamsError, PerfpayError
-from ..inputs import load_inputs
+from ..load import load as load_all
 from ..params import load_params
 from ..periods import Period
 
@@ -315,8 +315,15 @@ class ReportContext:
         """Scores of the period's year (inputs of the whole year); `trend` keeps the units up to the period."""
         from ..scorecard import score
         year = self.period.year_period
-        inputs = self.inputs if self.period == year else load_inputs(self.inputs_dir, self.params.catalog, year)
+        inputs = self.inputs if self.period == year else load_all(self.inputs_dir, self.params, year)
         return score(self.params, inputs, year, self.department)
+
+    @cached_property
+    def kpis(self):
+        """KpiResult of the period from the raw records (the department's rows when one is asked for)."""
+        from ..kpis.compute import compute
+        result = compute(self.params, self.inputs.records, self.inputs.roster, self.period)
+        return result if self.department is None else result.department(self.department)
 
     @property
     def notes(self) -> list[str]:
@@ -372,7 +379,7 @@ def load(period, department=None, inputs_dir=None, params_dir=None, *, overlay=N
     overlay = read_overlay(overlay)
     if params is None:
         params = load_params_with_overlay(p_dir, overlay) if overlay else load_params(p_dir)
-    inputs = load_inputs(i_dir, params.catalog, period)
+    inputs = load_all(i_dir, params, period)
     if department is not None:
         known = sorted(d for d in inputs.roster["department"].dropna().unique()) if len(inputs.roster) else []
         if department not in known:
