@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PERIOD ?= 2026Q3
 
-.PHONY: help install system report test check sample lab clean
+.PHONY: help install system report test check sample lab bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -34,6 +34,10 @@ check: $(STAMP)  ## validate inputs/ and params/ and list every problem
 
 lab: $(STAMP)  ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
+
+bench: $(STAMP)  ## measure speed and memory against the targets (bench/; several minutes, not part of test)
+	@$(BIN)/python -c "import pyinstrument" 2>/dev/null || $(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python bench/run_all.py
 
 sample: $(STAMP)  ## regenerate the sample company in inputs/ (deterministic)
 	$(BIN)/python -m perfpay.sample inputs

@@ -34,6 +34,7 @@ service revenue (`service_revenue`), both in fen (see `sums`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -219,8 +220,7 @@ def _prepare(deals: pd.DataFrame) -> pd.DataFrame:
                  for i, v in zip(d.index[bad], d["standard_quote"][bad])]
     refund = d["refund"].astype(object).where(d["refund"].notna(), False).astype(bool)
     d["refund"] = refund | (d["amount_fen"] < 0)
-    d["share_f"] = _unique_map(d["share"].where(d["share"].notna(), 1), Fraction)
-    bad = _unique_map(d["share_f"], lambda f: not 0 < f <= 1).astype(bool)
+    d["share_f"], d["share_n"], d["share_d"], bad = _shares(d["share"].where(d["share"].notna(), 1))
     problems += [f"row {i}: share {v!r} is not above 0 and at most 1"
                  for i, v in zip(d.index[bad], d["share"][bad])]
     d["share"] = d["share"].where(d["share"].notna(), Decimal(1))
@@ -229,13 +229,15 @@ def _prepare(deals: pd.DataFrame) -> pd.DataFrame:
 
     d["line"] = d.groupby(LINE, sort=False, dropna=False).ngroup()
     g = d.groupby("line")
-    total = g["share_f"].sum()
+    whole = math.lcm(*{int(x) for x in d["share_d"]})        # every share as an integer of 1 / whole
+    total = _line_sums(d["share_n"] * (whole // d["share_d"]), d["line"])
     for col in ("amount_fen", "cost_fen", "quote_fen", "crm_id", "has_quote"):
         split = g[col].nunique()
         problems += [f"collection {_line_name(d, k)}: rows disagree on {col.removesuffix('_fen')}"
                      for k in split.index[split > 1]]
-    off = total[(total != 1).to_numpy(dtype=bool)]
-    problems += [f"collection {_line_name(d, k)}: shares add up to {v}, not 1" for k, v in off.items()]
+    off = total[(total != whole).to_numpy(dtype=bool)]
+    problems += [f"collection {_line_name(d, k)}: shares add up to {Fraction(int(v), whole)}, not 1"
+                 for k, v in off.items()]
     dup = d.duplicated(["line", "employee_id"], keep=False)
     problems += [f"collection {_line_name(d, k)}: {e} has more than one row"
                  for k, e in d.loc[dup, ["line", "employee_id"]].drop_duplicates().itertuples(index=False)]
@@ -267,10 +269,45 @@ def _unique_map(series: pd.Series, fn) -> pd.Series:
 
 def _fen_column(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Yuan (Decimal / int / text, None = 0) → int fen; and the mask of values not to the fen."""
-    fractions = _unique_map(values, lambda v: Fraction(Decimal(str(v))) * CENT)
-    bad = _unique_map(fractions, lambda f: f.denominator != 1).eq(True)
-    fen = _unique_map(fractions.where(~bad, None), int)
-    return pd.Series(np.where(fen.isna(), 0, fen), index=values.index).astype("int64"), bad
+    def fen(v) -> tuple[int, bool]:
+        n, d = (v if type(v) is Decimal else Decimal(str(v))).as_integer_ratio()   # exact, as Fraction does
+        whole, rest = divmod(n * CENT, d)
+        return (0, True) if rest else (whole, False)
+
+    made = _unique_map(values, fen).tolist()                  # None where blank: 0, not bad
+    return (pd.Series([0 if m is None else m[0] for m in made], index=values.index, dtype=object).astype("int64"),
+            pd.Series([m is not None and m[1] for m in made], index=values.index, dtype=bool))
+
+
+def _shares(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Each share as a Fraction, its numerator and denominator, and whether it is not above 0
+    and at most 1; worked out once per distinct value."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    made = [Fraction(u) for u in uniques]
+    share = np.empty(len(made), dtype=object)
+    share[:] = made
+    num, den = _int_array([f.numerator for f in made]), _int_array([f.denominator for f in made])
+    bad = np.array([not 0 < f <= 1 for f in made], dtype=bool)
+    return tuple(pd.Series(a[codes], index=values.index) for a in (share, num, den, bad))
+
+
+def _int_array(values) -> np.ndarray:
+    """Integers as int64 when they are small enough for the sums made of them, else Python ints."""
+    if all(abs(v) < 2**40 for v in values):
+        return np.array(values, dtype="int64")
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _line_sums(values: pd.Series, line: pd.Series) -> pd.Series:
+    """Sum per collection, exact (int64 sums when the values are small, Python ints otherwise)."""
+    if values.dtype == object:
+        sums: dict = {}
+        for k, v in zip(line.tolist(), values.tolist()):
+            sums[k] = sums.get(k, 0) + v
+        return pd.Series(sums, dtype=object).sort_index()
+    return values.groupby(line).sum()
 
 
 def _implementation_streams(quarters: pd.Series, params) -> pd.Series:
@@ -322,22 +359,42 @@ def _split(d: pd.DataFrame, values: np.ndarray) -> np.ndarray:
     Ties: the larger share first, then the lower employee_id, then the earlier row. Negative
     values are split by magnitude, so that a refund mirrors the sale it undoes.
     """
-    v = pd.Series(values, index=d.index, dtype=object)
-    mag = v.abs()
-    share = d["share_f"]
-    num = _unique_map(share, lambda f: f.numerator)
-    den = _unique_map(share, lambda f: f.denominator)
+    v = np.asarray(values, dtype=object)
+    neg = v < 0
+    mag = np.where(neg, -v, v)
+    num, den = d["share_n"].to_numpy(), d["share_d"].to_numpy()
+    whole = math.lcm(*{int(x) for x in den})               # shares compared as integers of 1 / whole
     prod = mag * num
-    floor = prod // den
-    rem = pd.Series(np.frompyfunc(Fraction, 2, 1)((prod % den).to_numpy(), den.to_numpy()), index=d.index)
-    left = mag - floor.groupby(d["line"]).transform("sum")
-    order = pd.DataFrame({"line": d["line"], "rem": rem, "share": share, "emp": d["employee_id"].astype(str),
-                          "row": d["_order"]})
-    order = order.sort_values(["line", "rem", "share", "emp", "row"],
-                              ascending=[True, False, False, True, True], kind="stable")
-    rank = order.groupby("line").cumcount().reindex(d.index)
-    part = floor + (rank < left).astype(int).astype(object)
-    return np.where(v < 0, -part, part).astype(object)
+    floor, rem = prod // den, (prod % den) * (whole // den)
+    small = _small(mag, prod, rem, num * (whole // den))
+    line = d["line"].to_numpy()
+    if small is None:                                       # beyond int64: the same, on Python ints
+        left = mag - pd.Series(floor, dtype=object).groupby(line).transform("sum").to_numpy()
+        order = pd.DataFrame({"line": line, "rem": rem, "share": num * (whole // den),
+                              "emp": d["employee_id"].astype(str).to_numpy(), "row": d["_order"].to_numpy()})
+        order = order.sort_values(["line", "rem", "share", "emp", "row"],
+                                  ascending=[True, False, False, True, True], kind="stable").index.to_numpy()
+    else:
+        mag, prod, rem, share = small
+        floor = prod // den.astype("int64")
+        left = mag - pd.Series(floor).groupby(line).transform("sum").to_numpy()
+        emp = pd.factorize(d["employee_id"].astype(str).to_numpy(), sort=True)[0]
+        order = np.lexsort((d["_order"].to_numpy(), emp, -share, -rem, line))
+    ranked = line[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    rank = np.empty(len(order), dtype="int64")
+    rank[order] = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    part = (floor + (rank < left)).astype(object)
+    return np.where(neg, -part, part).astype(object)
+
+
+def _small(*arrays) -> tuple | None:
+    """The arrays as int64 when every value fits with room to spare, else None."""
+    try:
+        out = tuple(np.asarray(a, dtype=object).astype("int64") for a in arrays)
+    except OverflowError:
+        return None
+    return out if all(len(a) == 0 or np.abs(a).max() < 2**62 for a in out) else None
 
 
 # texts ------------------------------------------------------------------------------------------
@@ -370,7 +427,7 @@ def _texts(d: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     value = d["value"].to_numpy(dtype=object)
     cost, quote = _yuan(d["cost_fen"]), _yuan(d["quote_fen"])
     need, got, give = (d[c].to_numpy(dtype=object) for c in ("need", "got", "give"))
-    share = " × share " + _unique_map(d["share_f"], share_text).reset_index(drop=True)
+    share = " × share " + _unique_map(d["share"], share_text).reset_index(drop=True)
     tail = share + " = " + credited
     excluded = stream.eq("excluded").to_numpy()
     software, impl, dev = rt.eq("software").to_numpy(), rt.eq("implementation").to_numpy(), \
@@ -426,6 +483,9 @@ def _maybe_decimal(fen: pd.Series, present: pd.Series) -> list:
 def _notes(d: pd.DataFrame) -> list[str]:
     """One note per collection that the statement should point out."""
     first = d[~d["extra"]].drop_duplicates("line")
+    need, got, value = (first[c].to_numpy(dtype=object) for c in ("need", "got", "value"))
+    impl, dev = first["revenue_type"].eq("implementation").to_numpy(), first["revenue_type"].eq("secondary_dev")
+    first = first[(impl & (need > 0)) | (dev.to_numpy() & (value < 0))]      # the lines a note may be about
     need, got, value = (first[c].to_numpy(dtype=object) for c in ("need", "got", "value"))
     impl = first["revenue_type"].eq("implementation").to_numpy()
     name = first["deal_id"] + " " + first["revenue_type"] + " of " + first["date"].astype(str) + " (" \

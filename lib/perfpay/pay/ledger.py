@@ -165,6 +165,7 @@ def run_quarter(state: LedgerState, quarter, frame: pd.DataFrame, params,
     p = params if isinstance(params, LedgerParams) else LedgerParams.load(params, q)
     df = _inputs(frame, q.label)
     ids = df["employee_id"]
+    index = pd.Index(ids.to_numpy())          # one lookup table for the sums per person
     n = len(df)
 
     carry_in = state.carry.reindex(ids).fillna(0).astype("int64").to_numpy()
@@ -173,7 +174,7 @@ def run_quarter(state: LedgerState, quarter, frame: pd.DataFrame, params,
     base = round_half_up(obj(target) * p.base_ratio.numerator, p.base_ratio.denominator).astype("int64")
 
     entries = state.shortfall[state.shortfall["employee_id"].isin(ids)]
-    s_total = _per_person(entries["unfilled"], entries["employee_id"], ids)
+    s_total = _per_person(entries["unfilled"], entries["employee_id"], index)
     has_s = s_total > 0
     new = df["is_new_hire_quarter"].to_numpy() & p.new_hire_without_task
     code = np.select(
@@ -187,8 +188,8 @@ def run_quarter(state: LedgerState, quarter, frame: pd.DataFrame, params,
     e["fill"] = (e["avail"] - before).clip(lower=0, upper=e["unfilled"])
     e["open"] = e["unfilled"] - e["fill"]
     e["done"] = (e["fill"] > 0) & (e["open"] == 0)
-    filled = _per_person(e["fill"], e["employee_id"], ids)
-    backpay_base = _per_person(e["base"].where(e["done"], 0), e["employee_id"], ids)
+    filled = _per_person(e["fill"], e["employee_id"], index)
+    backpay_base = _per_person(e["base"].where(e["done"], 0), e["employee_id"], index)
 
     rest = excess - filled                       # R = max(0, E − S_total)
     span = target - base                         # T − B
@@ -212,26 +213,33 @@ def run_quarter(state: LedgerState, quarter, frame: pd.DataFrame, params,
     still_open = pd.concat([e.loc[e["open"] > 0, ["employee_id", "quarter", "base"]]
                             .assign(unfilled=e["open"]), opened], ignore_index=True)
     lapsing = still_open["employee_id"].isin(ids[short_act == "lapse"])
-    lapsed_short = _per_person(still_open["unfilled"].where(lapsing, 0), still_open["employee_id"], ids)
+    lapsed_short = _per_person(still_open["unfilled"].where(lapsing, 0), still_open["employee_id"], index)
     kept = still_open[~lapsing]
 
-    # exact amounts, then the paid amounts rounded half up to the fen
+    # exact amounts (Fractions), and the paid amounts rounded half up to the fen from the same
+    # integer numerators: amount = N / D, factor = F / G per person, bonus = N × F / (D × G)
     coef = df["kpi_coefficient"].to_numpy()
-    commission_x = obj(commission_base) * p.rate
-    backpay_x = obj(backpay_base) * p.rate
-    service_x = obj(df["service_revenue"].to_numpy()) * p.service_rate
-    factor = p.fixed_weight + p.variable_weight * coef
-    bonus_x = (commission_x + backpay_x + service_x) * factor
+    rate, srate = p.rate, p.service_rate
+    task_n = obj(commission_base) * rate.numerator
+    back_n = obj(backpay_base) * rate.numerator
+    serv_n = obj(df["service_revenue"].to_numpy()) * srate.numerator
+    amount_n = (task_n + back_n) * srate.denominator + serv_n * rate.denominator
+    amount_d = rate.denominator * srate.denominator
+    f_n, f_d = _factor(coef, p)
+    commission_x, backpay_x = _exact(task_n, rate.denominator), _exact(back_n, rate.denominator)
+    service_x, factor = _exact(serv_n, srate.denominator), _shared(f_n, f_d)
+    bonus_x = _exact(amount_n * f_n, amount_d * f_d)
     dept_ok = ~df["manager_department_met"].isin([False]).to_numpy()
     floating = (code >= 4) & (dept_ok | (not p.manager_needs_both))
 
     rows = pd.DataFrame({
         "quarter": q.label, "employee_id": ids, "credited": credited, "carry_in": carry_in, "X": x,
         "base": base, "target": target, "case": pd.Series(code, dtype=object).where(code != 0, "new"),
-        "commission": _fen(commission_x), "backpay": _fen(backpay_x),
-        "service_commission": _fen(service_x), "kpi_coefficient": coef, "bonus": _fen(bonus_x),
+        "commission": _half_up(task_n, rate.denominator), "backpay": _half_up(back_n, rate.denominator),
+        "service_commission": _half_up(serv_n, srate.denominator), "kpi_coefficient": coef,
+        "bonus": _half_up(amount_n * f_n, amount_d * f_d),
         "floating_wage_paid": floating, "withheld": np.where(code == 1, p.withholding, 0),
-        "shortfall_after": _per_person(kept["unfilled"], kept["employee_id"], ids),
+        "shortfall_after": _per_person(kept["unfilled"], kept["employee_id"], index),
         "carry_out": carry_out,
         # exact detail, used by the statement text and by checks
         "service_revenue": df["service_revenue"].to_numpy(), "shortfall_before": s_total,
@@ -253,22 +261,49 @@ def run_quarter(state: LedgerState, quarter, frame: pd.DataFrame, params,
 
 
 # helpers -----------------------------------------------------------------------------------
-def _per_person(values: pd.Series, owners: pd.Series, ids: pd.Series) -> np.ndarray:
+def _per_person(values: pd.Series, owners: pd.Series, ids: pd.Index) -> np.ndarray:
     """Sum of `values` per owner, in the order of `ids` (0 for who has none)."""
-    sums = values.groupby(owners.to_numpy()).sum()
-    return sums.reindex(ids.to_numpy(), fill_value=0).astype("int64").to_numpy()
+    out = np.zeros(len(ids), dtype="int64")
+    at = ids.get_indexer(owners.to_numpy())
+    mine = at >= 0
+    np.add.at(out, at[mine], values.to_numpy()[mine].astype("int64"))
+    return out
 
 
-_numerator = np.frompyfunc(lambda f: Fraction(f).numerator, 1, 1)
-_denominator = np.frompyfunc(lambda f: Fraction(f).denominator, 1, 1)
+ZERO = Fraction(0)
 
 
-def _fen(amounts) -> np.ndarray:
-    """Exact amounts in fen (Fractions) → int fen, halves up (四舍五入)."""
-    a = obj(amounts)
-    if a.size == 0:
+def _exact(num, den) -> np.ndarray:
+    """Fractions num / den of object ints (den > 0, one or one per value); one shared 0."""
+    num = obj(num)
+    dens = np.broadcast_to(obj(den), num.shape).tolist()
+    out = np.empty(len(num), dtype=object)
+    out[:] = [ZERO if n == 0 else Fraction(n, d) for n, d in zip(num.tolist(), dens)]
+    return out
+
+
+def _shared(num, den) -> np.ndarray:
+    """Fractions num / den, one object per distinct pair (a factor takes a few values)."""
+    seen: dict = {}
+    out = np.empty(len(num), dtype=object)
+    out[:] = [seen[k] if k in seen else seen.setdefault(k, Fraction(*k)) for k in zip(num.tolist(), den.tolist())]
+    return out
+
+
+def _half_up(num, den) -> np.ndarray:
+    """num / den in fen, halves up (四舍五入), as int64."""
+    if len(num) == 0:
         return np.zeros(0, dtype="int64")
-    return round_half_up(_numerator(a), _denominator(a)).astype("int64")
+    return round_half_up(num, den).astype("int64")
+
+
+def _factor(coef: np.ndarray, p: LedgerParams) -> tuple[np.ndarray, np.ndarray]:
+    """fixed + variable × coefficient per person, as integer numerator and denominator arrays."""
+    c_n = np.array([f.numerator for f in coef], dtype=object)
+    c_d = np.array([f.denominator for f in coef], dtype=object)
+    fw, vw = p.fixed_weight, p.variable_weight
+    return (fw.numerator * vw.denominator * c_d + vw.numerator * fw.denominator * c_n,
+            fw.denominator * vw.denominator * c_d)
 
 
 def _fraction(value) -> Fraction | None:
@@ -279,6 +314,25 @@ def _fraction(value) -> Fraction | None:
     if isinstance(value, bool):
         raise TypeError(f"{value!r} is not a number")
     return Fraction(Decimal(str(value)))
+
+
+def _fractions(values: pd.Series) -> list:
+    """_fraction of each value: a Fraction as it is, any other value once per (type, value)."""
+    seen, out = {}, []
+    for v in values:
+        if type(v) is Fraction:
+            out.append(v)
+            continue
+        key = (type(v), v)
+        try:
+            hash(key)
+        except TypeError:                 # unhashable: converted (or refused) as it is
+            out.append(_fraction(v))
+            continue
+        if key not in seen:
+            seen[key] = _fraction(v)
+        out.append(seen[key])
+    return out
 
 
 def _inputs(frame: pd.DataFrame, label: str) -> pd.DataFrame:
@@ -292,20 +346,27 @@ def _inputs(frame: pd.DataFrame, label: str) -> pd.DataFrame:
     problems = [f"employee {i}: appears more than once" for i in ids[ids.duplicated()].unique()]
     out = pd.DataFrame({"employee_id": ids.astype(object)})
     for col in ("credited", "target", "service_revenue"):
-        values = (df[col] if col in df else pd.Series(0, index=df.index)).map(_fraction)
-        bad = values.map(lambda f: f is None or f.denominator != 1 or (col == "target" and f < 0))
+        raw = df[col] if col in df else pd.Series(0, index=df.index)
+        if isinstance(raw.dtype, np.dtype) and raw.dtype.kind == "i":      # whole fen already
+            values = raw.astype("int64")
+            bad = values < 0 if col == "target" else pd.Series(False, index=df.index)
+        else:
+            values = pd.Series(_fractions(raw), index=df.index, dtype=object)
+            bad = values.map(lambda f: f is None or f.denominator != 1 or (col == "target" and f < 0))
+            values = values.where(~bad, 0).map(int)
         problems += [f"employee {i}: {col} {v!r} is not a whole number of fen"
                      + (" >= 0" if col == "target" else "")
                      for i, v in zip(ids[bad], df.loc[bad, col] if col in df else [])]
-        out[col] = values.where(~bad, 0).map(int).astype("int64")
+        out[col] = values.astype("int64")
     for col in ("is_new_hire_quarter", "left"):
         flags = df[col] if col in df else pd.Series(False, index=df.index)
         out[col] = flags.astype(object).where(flags.notna(), False).astype(bool)
     met = df["manager_department_met"] if "manager_department_met" in df else pd.Series(None, index=df.index)
     out["manager_department_met"] = met.astype(object).where(met.notna(), None).map(
         lambda v: None if v is None else bool(v))
-    coef = df["kpi_coefficient"].map(_fraction)
-    bad = coef.map(lambda f: f is None or not 0 <= f <= 1)
+    coef = pd.Series(_fractions(df["kpi_coefficient"]), index=df.index, dtype=object)
+    bad = pd.Series([f is None or not 0 <= f.numerator <= f.denominator for f in coef], index=df.index,
+                    dtype=bool)
     problems += [f"employee {i}: kpi_coefficient {v!r} is not in [0, 1]"
                  for i, v in zip(ids[bad], df.loc[bad, "kpi_coefficient"])]
     out["kpi_coefficient"] = coef
