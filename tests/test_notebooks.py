@@ -159,15 +159,15 @@ def money(d) -> str:
 @pytest.fixture(scope="session")
 def sample():
     """Scores tables per department and the pay of 2026Q3 and 2026, from the library directly."""
-    from perfpay.inputs import load_inputs
+    from perfpay.load import load
     from perfpay.params import load_params
     from perfpay.pay.run import PayResult, annual_pool, pay
     from perfpay.periods import Period
     from perfpay.scorecard import score, scores_table
 
     params = load_params(ROOT / "params")
-    q3 = load_inputs(ROOT / "inputs", params.catalog, "2026Q3")
-    year = load_inputs(ROOT / "inputs", params.catalog, "2026")
+    q3 = load(ROOT / "inputs", params, "2026Q3")            # tables, records and computed actuals
+    year = load(ROOT / "inputs", params, "2026")
     pool_2026 = PayResult(Period.parse("2026"))          # the pool alone: no need for a year's commission
     annual_pool(pool_2026, params, score(params, year, "2026"), year, Period.parse("2026"))
     return {
@@ -420,11 +420,11 @@ def test_department_pay_equals_the_company_pay(sample):
     """The reports pay one department on its own scores: the same tables as `perfpay pay`."""
     import pandas as pd
 
-    from perfpay.inputs import load_inputs
+    from perfpay.load import load
     from perfpay.report.context import department_pay
 
     params = sample["params"]
-    inputs = load_inputs(ROOT / "inputs", params.catalog, "2026Q3")
+    inputs = load(ROOT / "inputs", params, "2026Q3")
     full = sample["pay_q3"]
     for dept in ("客户服务部", "大客户部", "BD组"):
         mine = department_pay(params, inputs, "2026Q3", dept)

@@ -82,7 +82,7 @@ def _now() -> str:
 def data_files(params, inputs, period: Period, departments: list[str], out: Path,
                narrowed: bool) -> tuple[dict, list[str]]:
     """Every data file of the run, as write_all takes them, and the messages to show."""
-    from ..jobs import excel_files, pay_files, score_files
+    from ..jobs import excel_files, kpi_files, pay_files, score_files
     from ..pay.run import pay
 
     scores: dict = {}
@@ -91,7 +91,9 @@ def data_files(params, inputs, period: Period, departments: list[str], out: Path
     paid, notes = pay_files(params, inputs, period, out, departments if narrowed else None, result=result)
     files.update(paid)
     files.update(excel_files(params, period, scores, result, out))
-    return files, messages + notes
+    kpis, kpi_messages = kpi_files(params, inputs, period, departments, out)
+    files.update(kpis)
+    return files, messages + notes + kpi_messages
 
 
 # --- 2. notebooks ----------------------------------------------------------------------------
@@ -217,8 +219,8 @@ def run_period(period, *, inputs_dir="inputs", params_dir="params", out_dir="out
     distributed.Client) instead of local processes. It is reached before anything is written, and
     BatchError says why when it cannot be (dask not installed, no scheduler there, no worker).
     """
-    from ..inputs import load_inputs
     from ..jobs import scored_departments
+    from ..load import load
     from ..output import write_all
     from ..params import load_params
 
@@ -236,7 +238,7 @@ def run_period(period, *, inputs_dir="inputs", params_dir="params", out_dir="out
     input_hashes, params_hashes = file_hashes(inputs_dir), file_hashes(params_dir)
 
     params = load_params(params_dir)
-    inputs = load_inputs(inputs_dir, params.catalog, period)
+    inputs = load(inputs_dir, params, period)
     report = inputs.report
     if report.has_errors and not skip_invalid:
         raise InputError(report)
