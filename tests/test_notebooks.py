@@ -258,6 +258,35 @@ def test_department_report_awards_and_bottom_three(runs, sample):
     assert {r["整改方案截止"] for r in shown["bottom_three"]} == {str(d) for d in bottom["plan_due"]}
 
 
+def test_department_report_kpi_section_shows_the_records_kpis(runs, sample):
+    from perfpay.kpis.compute import compute
+    from perfpay.load import load
+
+    params = sample["params"]
+    inputs = load(ROOT / "inputs", params, "2026Q3")
+    k = compute(params, inputs.records, inputs.roster, "2026Q3").department("客户服务部").kpis
+    dept = k[(k["period"] == "2026Q3") & (k["level"] == "department")].set_index("kpi")
+    answer = dept.loc["answer_rate"]
+    nb = executed(runs, "dept_cs")
+    rows = {r["KPI"]: r for r in tables_of(nb)["kpis"]}
+    shown = rows["接通率"]
+    expected = Decimal(answer["value"]).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+    assert shown["部门"] == f"{expected}%"
+    assert shown["分子 / 分母"] == f"{answer['numerator']:,} / {answer['denominator']:,}"
+    branches = set(inputs.roster.loc[inputs.roster["department"] == "客户服务部", "branch"])
+    assert branches <= set(shown)                                # one column per branch
+    people = tables_of(nb)["kpi_people"]
+    persons = set(k.loc[(k["period"] == "2026Q3") & (k["level"] == "person"), "unit"])
+    assert {r["工号"] for r in people} == persons and len(persons) > 20
+    assert "运营指标" in "".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    ka = tables_of(executed(runs, "dept_ka"))
+    blocked = compute(params, inputs.records, inputs.roster, "2026Q3").department("大客户部").visits
+    blocked = blocked[blocked["blocks_reimbursement"].astype(bool)]
+    assert "kpis" in ka and len(blocked) > 0
+    text = "".join(html_outputs(executed(runs, "dept_ka")))
+    assert all(v in text for v in blocked["visit_id"])       # visits that block reimbursement are listed
+
+
 def test_department_report_for_a_month_from_notebooks_folder(runs):
     nb = executed(runs, "dept_month")
     ranking = tables_of(nb)["ranking"]

@@ -1,0 +1,138 @@
+"""CSV files are byte for byte what pandas' to_csv writes, on tricky values and on real outputs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from perfpay.output import csv_bytes, fast_path_fits, write_all, write_csv
+
+
+def pandas_bytes(frame: pd.DataFrame, tmp_path) -> bytes:
+    path = tmp_path / "pandas.csv"
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    return path.read_bytes()
+
+
+def assert_same(frame: pd.DataFrame, tmp_path) -> None:
+    expected = pandas_bytes(frame, tmp_path)
+    assert csv_bytes(frame) == expected
+    write_csv(frame, tmp_path / "one.csv")
+    write_all({tmp_path / "all" / "a.csv": frame, tmp_path / "all" / "b.csv": frame})
+    assert (tmp_path / "one.csv").read_bytes() == expected
+    assert (tmp_path / "all" / "b.csv").read_bytes() == expected
+
+
+TRICKY = ["plain", "a,b", 'say "hi"', "two\nlines", "carriage\rreturn", "crlf\r\n", "", " ", "  both  ",
+          " lead", "trail ", "\t", "中文，全角逗号", "员工 E001", '"', ",", "\n", "'", "#", "=1+1", "é", "\x00"]
+
+
+def test_tricky_strings(tmp_path):
+    assert_same(pd.DataFrame({"text": TRICKY, "n": range(len(TRICKY))}), tmp_path)
+
+
+def test_every_ascii_and_some_unicode_character(tmp_path):
+    chars = [chr(c) for c in [*range(1, 128), 0x85, 0xA0, 0x2028, 0x2029, 0x3000, 0xFEFF]]
+    frame = pd.DataFrame({"mid": [f"a{c}b" for c in chars], "alone": chars, "edge": [f"{c}x{c}" for c in chars]})
+    assert_same(frame, tmp_path)
+
+
+def test_missing_values_numbers_and_mixes(tmp_path):
+    frame = pd.DataFrame({
+        "decimal": [Decimal("1.10"), Decimal("1.1"), Decimal("-0"), Decimal("0"), None, Decimal("NaN"), Decimal("1E+3")],
+        "mixed": [1, True, "1", 1.0, -0.0, 0.0, None],
+        "int_str": [1, "1", 2**70, -5, "x,y", None, ""],
+        "bool_str": [True, False, "True", None, True, "", "a"],
+        "floats": [np.float64(1.5), 0.1 + 0.2, float("nan"), 1e16, np.float32(2.5), pd.NA, pd.NaT],
+        "ints": np.array([0, -1, 2**62, 7, 8, 9, 10], dtype=np.int64),
+        "uints": np.array([0, 1, 2**64 - 1, 3, 4, 5, 6], dtype=np.uint64),
+        "flags": np.array([True, False, True, True, False, False, True]),
+        "float64": [1.5, np.nan, 1e-05, -0.0, np.inf, 123456789.123, 1e300],
+        "float32": np.array([1 / 3, 2, np.nan, 0.1, 5, 6, 7], dtype=np.float32),
+        "empty": ["", "", "", "", "", "", ""],
+        "none": [None] * 7,
+        "objects": [(1, 2), [3, "a,b"], {"k": 1}, b"x", np.int64(4), np.bool_(True), np.str_("np")],
+    })
+    assert fast_path_fits(frame)
+    assert_same(frame, tmp_path)
+
+
+POOL = TRICKY + [None, np.nan, pd.NA, Decimal("1.10"), Decimal("1.1"), Decimal("-0"), Decimal("NaN"), 0, 1,
+                 True, False, 2**65, -3, 1.0, -0.0, 0.1, np.float64(2.5), "1", "True", "中文,逗号"]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_mixes_with_shared_and_fresh_objects(tmp_path, seed):
+    rng = np.random.default_rng(seed)
+    n = 500
+    shared = np.array(POOL, dtype=object)[rng.integers(0, len(POOL), (n, 4))]
+    fresh = [[Decimal(int(c)).scaleb(-2), f"a{c}", f'"{c}",', int(c)] for c in rng.integers(-99, 99, n)]
+    frame = pd.DataFrame(np.hstack([shared, np.array(fresh, dtype=object)]), columns=list("abcdefgh"))
+    assert fast_path_fits(frame)
+    assert_same(frame, tmp_path)
+
+
+def test_awkward_column_names(tmp_path):
+    frame = pd.DataFrame([[1, 2, 3, 4, 5]], columns=["a,b", 'say "x"', "", 7, "总分"])
+    assert_same(frame, tmp_path)
+    assert_same(pd.DataFrame([[1, 2]], columns=["a", "a"]), tmp_path)
+
+
+@pytest.mark.parametrize("values", [["", None, "x", " "], [None, None], [np.nan, 1.0], [True, False],
+                                    [Decimal("1"), None], [1, 2]])
+def test_one_column_with_empty_fields(tmp_path, values):
+    assert_same(pd.DataFrame({"only": values}), tmp_path)
+    assert_same(pd.DataFrame({"": values}), tmp_path)
+
+
+def test_empty_frames(tmp_path):
+    assert_same(pd.DataFrame(columns=["a", "b,c"]), tmp_path)
+    assert_same(pd.DataFrame(columns=["a"]), tmp_path)
+    assert_same(pd.DataFrame(), tmp_path)
+    assert_same(pd.DataFrame(index=[0, 1, 2]), tmp_path)
+
+
+def test_other_types_go_to_pandas(tmp_path):
+    frame = pd.DataFrame({"when": pd.to_datetime(["2026-07-01", None]), "n": pd.array([1, None], dtype="Int64"),
+                          "cat": pd.Categorical(["a", "b,c"]), "s": pd.array(["x", None], dtype="string")})
+    for column in frame.columns:
+        assert not fast_path_fits(frame[[column]])
+        assert_same(frame[[column]].assign(text=["a,b", None]), tmp_path)
+
+
+def test_index_is_left_out(tmp_path):
+    frame = pd.DataFrame({"a": ["x", "y,z", None]}, index=[10, 5, 7]).iloc[[2, 0]]
+    assert_same(frame, tmp_path)
+
+
+def test_many_rows_over_several_chunks(tmp_path, monkeypatch):
+    monkeypatch.setattr("perfpay.output.ROWS_PER_CHUNK", 7)
+    rng = np.random.default_rng(3)
+    n = 100
+    frame = pd.DataFrame({
+        "text": np.array(TRICKY + [None], dtype=object)[rng.integers(0, len(TRICKY) + 1, n)],
+        "points": [Decimal(int(c)).scaleb(-2) for c in rng.integers(-500, 500, n)],
+        "rank": rng.integers(0, 10, n), "ok": rng.integers(0, 2, n).astype(bool),
+    })
+    assert_same(frame, tmp_path)
+
+
+def test_real_outputs_of_the_sample_company(tmp_path):
+    from perfpay.load import load
+    from perfpay.params import load_params
+    from perfpay.scorecard import explain_table, score, scores_table
+
+    from conftest import ROOT
+
+    params = load_params(ROOT / "params")
+    inputs = load(ROOT / "inputs", params, "2026Q3")
+    departments = inputs.roster["department"].dropna().unique()
+    assert len(departments) > 0
+    for department in departments:
+        scores = score(params, inputs, "2026Q3", department)
+        for table in (scores_table(scores), explain_table(scores)):
+            assert fast_path_fits(table) or table.shape[1] == 0    # no columns: pandas writes it
+            assert_same(table, tmp_path)
