@@ -15,7 +15,7 @@ Layout written under OUT_DIR:
     2026Qn/目标.csv 实绩.csv 评分.csv                         quarterly cards
     销售/回款.csv 季度任务.csv 薪资.csv                          sales (SPEC 7): deals, quotas, wages
     绩效工资预算.csv                                            the departments' annual pools
-    records/通话.parquet 工单.csv ...                           raw records (sample_records.py)
+    records/通话_2026Q1.parquet 工单.csv ...                    raw records (sample_records.py)
 
 The indicators that params/kpis.yaml `sources` computes from the records get no typed-in
 actual (their targets stay); the values are still drawn so that every other number stays put.

@@ -1,6 +1,6 @@
 """A year of raw records for the sample company: `inputs/records/` (SPEC 5, 6, 8).
 
-`build(people, events, seed)` gives {"records/通话.parquet": bytes, "records/工单.csv": ...}
+`build(people, events, seed)` gives {"records/通话_2026Q1.parquet": bytes, "records/工单.csv": ...}
 for the people of sample.py. The tables follow lib/perfpay/kpis/contracts.py with Chinese
 headers (each column's first spelling): calls in Parquet (a few hundred thousand rows), the
 other tables in CSV (UTF-8 with BOM). In CSV datetimes read `2026-07-15 09:31:05`, dates
@@ -332,7 +332,8 @@ def _anyone_present(cal, agents, site, want_site, want_day, rng) -> np.ndarray:
     return out
 
 
-def calls_parquet(c: dict, people) -> bytes:
+def calls_parquet(c: dict, people) -> dict[str, bytes]:
+    """The calls as one Parquet file a quarter (通话_2026Q3.parquet ...), each a few MB."""
     import pyarrow as pa
 
     ids = np.array([p.id for p in people], dtype=object)
@@ -359,7 +360,10 @@ def calls_parquet(c: dict, people) -> bytes:
         pa.array(cats[c["category"]], type=pa.string()),
         pa.array(YES_NO[c["abandoned"].astype(int)].astype(object), type=pa.string()),
     ]
-    return _parquet_bytes(pa.table(columns, names=HEADERS["通话"]))
+    table = pa.table(columns, names=HEADERS["通话"])
+    month = (START + c["offered"].astype("timedelta64[s]")).astype("datetime64[M]")
+    quarter = (month.astype(np.int64) % 12) // 3 + 1
+    return {f"通话_{YEAR}Q{q}.parquet": _parquet_bytes(table.filter(pa.array(quarter == q))) for q in range(1, 5)}
 
 
 def _parquet_bytes(table) -> bytes:
@@ -737,7 +741,7 @@ def build(people, events, seed: int) -> dict[str, bytes]:
     attendance = cal.attendance_rows()
     keep = np.isin(attendance[1], ids[cs])
     files = {
-        "通话.parquet": calls_parquet(calls, staff),
+        **calls_parquet(calls, staff),
         "工单.csv": _csv("工单", ticket_cols),
         "客户意见.csv": _csv("客户意见", feedback(cal, _rng(seed, "客户意见"))),
         "信息传递.csv": _csv("信息传递", handoffs(cal, _rng(seed, "信息传递"))),
@@ -756,10 +760,10 @@ def readme_lines(files: dict[str, bytes], people, events) -> list[str]:
     import pyarrow.parquet as pq
 
     def rows(name):
-        data = files[f"records/{name}"]
-        if name.endswith(".parquet"):
-            return f"{pq.ParquetFile(io.BytesIO(data)).metadata.num_rows:,}"
-        return f"{data.count(NEWLINE) - 1:,}"
+        if name.endswith(".parquet"):          # 通话.parquet: the calls of every quarter's file
+            parts = [d for f, d in files.items() if f.startswith(f"records/{name[:-8]}_")]
+            return f"{sum(pq.ParquetFile(io.BytesIO(d)).metadata.num_rows for d in parts):,}"
+        return f"{files[f'records/{name}'].count(NEWLINE) - 1:,}"
 
     absent, month = _absentee([p for p in people if p.card in CS + KA], events)
     return [
@@ -767,7 +771,8 @@ def readme_lines(files: dict[str, bytes], people, events) -> list[str]:
         "  table with the Chinese headers of lib/perfpay/kpis/contracts.py (CSV in UTF-8 with BOM;",
         "  datetimes `2026-07-15 09:31:05`, flags 是/否, money in yuan), made by",
         "  lib/perfpay/sample_records.py:",
-        f"  - `通话.parquet` ({rows('通话.parquet')} calls): the 客服专员's calls on the days they were at",
+        f"  - `通话_2026Q1.parquet` to `通话_2026Q4.parquet` ({rows('通话.parquet')} calls, a file a quarter):",
+        "    the 客服专员's calls on the days they were at",
         "    work, 7% outbound; 放弃 是 with the agent's 工号 for a call rung but not picked up, with",
         "    a blank 工号 for one abandoned in the queue; customers who call back on the same",
         "    category within a few days (first-contact resolution about 82-93% per agent).",
