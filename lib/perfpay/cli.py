@@ -15,51 +15,42 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--params", default="params", help="folder of params YAML (default: params/)")
 
 
+PERIODS = "2026-07, 2026Q3, 2026H2 or 2026"
+
+
+def _job(sub, name: str, help: str, verb: str, period_help: str = PERIODS, departments: bool = True):
+    """A subcommand that works on one period and writes under --out."""
+    p = sub.add_parser(name, help=help)
+    p.add_argument("--period", required=True, help=period_help)
+    if departments:
+        p.add_argument("--department", action="append", help="only this department (repeatable)")
+    p.add_argument("--out", default="outputs", help="output folder (default: outputs/)")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help=f"{verb} the valid rows even when some rows have errors (they are listed)")
+    _common(p)
+    return p
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="perfpay", description="Performance scores and pay.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     check = sub.add_parser("check", help="validate inputs and params; list every problem")
-    check.add_argument("--period", help="only rows of this period (2026-07, 2026Q3, 2026H2, 2026)")
+    check.add_argument("--period", help=f"only rows of this period ({PERIODS.replace(' or ', ', ')})")
     _common(check)
 
-    score = sub.add_parser("score", help="score a period and write scores.csv and explain.csv")
-    score.add_argument("--period", required=True, help="2026-07, 2026Q3, 2026H2 or 2026")
-    score.add_argument("--department", action="append", help="only this department (repeatable)")
-    score.add_argument("--out", default="outputs", help="output folder (default: outputs/)")
-    score.add_argument("--skip-invalid", action="store_true",
-                       help="score the valid rows even when some rows have errors (they are listed)")
-    _common(score)
-
-    pay = sub.add_parser("pay", help="compute commission, bonus, pool and awards of a period")
-    pay.add_argument("--period", required=True, help="2026Q3 (commission, awards), 2026-07 (bonus), 2026 (pool)")
-    pay.add_argument("--out", default="outputs", help="output folder (default: outputs/)")
-    pay.add_argument("--skip-invalid", action="store_true",
-                     help="pay on the valid rows even when some rows have errors (they are listed)")
-    _common(pay)
-
-    kpis = sub.add_parser("kpis", help="compute the KPIs of the raw records and write kpis.csv per department")
-    kpis.add_argument("--period", required=True, help="2026-07, 2026Q3, 2026H2 or 2026")
-    kpis.add_argument("--department", action="append", help="only this department (repeatable)")
-    kpis.add_argument("--out", default="outputs", help="output folder (default: outputs/)")
-    kpis.add_argument("--skip-invalid", action="store_true",
-                      help="compute on the valid rows even when some rows have errors (they are listed)")
-    _common(kpis)
-
-    run = sub.add_parser("run", help="the whole period: data files, then every report notebook due, as HTML")
-    run.add_argument("--period", required=True, help="2026-07, 2026Q3, 2026H2 or 2026")
-    run.add_argument("--department", action="append", help="only this department (repeatable)")
+    _job(sub, "score", "score a period and write scores.csv and explain.csv", "score")
+    _job(sub, "pay", "compute commission, bonus, pool and awards of a period", "pay",
+         "2026Q3 (commission, awards), 2026-07 (bonus), 2026 (pool)", departments=False)
+    _job(sub, "kpis", "compute the KPIs of the raw records and write kpis.csv per department", "compute on")
+    run = _job(sub, "run", "the whole period: data files, then every report notebook due, as HTML", "run on")
     run.add_argument("--jobs", type=int, default=None,
                      help="notebooks run at the same time, one kernel each (default: the number of CPUs, "
                           "or with --scheduler the threads of the cluster's workers)")
     run.add_argument("--scheduler", metavar="ADDRESS",
                      help="run the notebooks on the Dask cluster of this scheduler (tcp://host:8786) instead "
                           "of this machine; needs pip install \"perfpay[dask]\"")
-    run.add_argument("--out", default="outputs", help="output folder (default: outputs/)")
     run.add_argument("--notebooks", default="notebooks", help="folder of the report notebooks (default: notebooks/)")
-    run.add_argument("--skip-invalid", action="store_true",
-                     help="run on the valid rows even when some rows have errors (they are listed)")
-    _common(run)
     return parser
 
 
@@ -86,6 +77,16 @@ def _refuse(report, what: str, skipped_file: str) -> int:
     return 1
 
 
+def _departments(args, known: list[str]) -> list[str] | None:
+    """The departments asked for (all `known` by default); None, said why, when one is unknown."""
+    wanted = args.department or known
+    unknown = [d for d in wanted if d not in known]
+    if unknown:
+        print(f"unknown department(s) {unknown}; the roster has {known}", file=sys.stderr)
+        return None
+    return wanted
+
+
 def cmd_score(args) -> int:
     from .jobs import score_files, scored_departments
     from .output import write_all
@@ -95,11 +96,8 @@ def cmd_score(args) -> int:
     report = inputs.report
     if report.has_errors and not args.skip_invalid:
         return _refuse(report, "not scored", "problems.csv")
-    known = scored_departments(inputs)
-    wanted = args.department or known
-    unknown = [d for d in wanted if d not in known]
-    if unknown:
-        print(f"unknown department(s) {unknown}; the roster has {known}", file=sys.stderr)
+    wanted = _departments(args, scored_departments(inputs))
+    if wanted is None:
         return 2
     out = Path(args.out) / period.label
     files, messages = score_files(params, inputs, period, wanted, out)
@@ -122,11 +120,8 @@ def cmd_kpis(args) -> int:
     report = inputs.report
     if report.has_errors and not args.skip_invalid:
         return _refuse(report, "no KPIs computed", "kpi_problems.csv")
-    known = sorted(inputs.roster["department"].dropna().unique())
-    wanted = args.department or known
-    unknown = [d for d in wanted if d not in known]
-    if unknown:
-        print(f"unknown department(s) {unknown}; the roster has {known}", file=sys.stderr)
+    wanted = _departments(args, sorted(inputs.roster["department"].dropna().unique()))
+    if wanted is None:
         return 2
     out = Path(args.out) / period.label
     files, messages = kpi_files(params, inputs, period, wanted, out)
