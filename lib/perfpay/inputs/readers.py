@@ -230,25 +230,7 @@ def read_source(file, sheet, table_name, grid: pd.DataFrame, report: Report):
                    "put the column headers on the first row", skipped=True)
     data = grid.iloc[h + 1:]
 
-    known = table.header_map()
-    columns: dict[str, int] = {}
-    written: dict[str, str] = {}
-    problems = []
-    for j, head in enumerate(header):
-        if not head:
-            if data[j].ne("").any():
-                problems.append(("warning", f"column {j + 1} has values but no header; ignored",
-                                 "give the column a header or delete it", None))
-            continue
-        canon = known.get(norm(head))
-        if canon is None:
-            problems.append(("warning", f"column {head!r} is not a column of {table_name}; ignored",
-                             f"{table_name} columns are: {_columns_help(table)}", head))
-        elif canon in columns:
-            problems.append(("error", f"columns {written[canon]!r} and {head!r} both mean {canon}; "
-                             f"{where} is left out", "keep one of the two columns", head))
-        else:
-            columns[canon], written[canon] = j, head
+    columns, written, problems = map_headers(header, table, where, lambda j: data[j].ne("").any())
     present = [h for h in header if h]
     missing = [c.label for c in table.columns if c.required and c.name not in columns]
     if table_name in ONE_OF and not any(c in columns for c in ONE_OF[table_name]):
@@ -256,7 +238,7 @@ def read_source(file, sheet, table_name, grid: pd.DataFrame, report: Report):
     if missing:
         problems.append(("error", f"column {', '.join(missing)} missing in {where}; columns present: "
                          f"{present}; all its rows are left out",
-                         f"add the column (headers in English or Chinese: {_columns_help(table)})", None))
+                         f"add the column (headers in English or Chinese: {columns_help(table)})", None))
     for severity, message, fix, head in problems:
         report.add(severity, table_name, file, sheet, header_row if head else None, head, None, message, fix)
     if any(p[0] == "error" for p in problems):
@@ -270,7 +252,36 @@ def read_source(file, sheet, table_name, grid: pd.DataFrame, report: Report):
     return frame, written
 
 
-def _columns_help(table: Table) -> str:
+def map_headers(header, table: Table, where: str, has_values) -> tuple[dict, dict, list]:
+    """(canonical -> position, canonical -> header as written, problems) of a header row.
+
+    A problem is (severity, message, fix, header); `has_values(j)` says whether the column
+    at position j holds anything (a column without header is then worth a warning).
+    """
+    known = table.header_map()
+    columns: dict[str, int] = {}
+    written: dict[str, str] = {}
+    problems = []
+    for j, head in enumerate(header):
+        head = str(head).strip()
+        if not head:
+            if has_values(j):
+                problems.append(("warning", f"column {j + 1} has values but no header; ignored",
+                                 "give the column a header or delete it", None))
+            continue
+        canon = known.get(norm(head))
+        if canon is None:
+            problems.append(("warning", f"column {head!r} is not a column of {table.name}; ignored",
+                             f"{table.name} columns are: {columns_help(table)}", head))
+        elif canon in columns:
+            problems.append(("error", f"columns {written[canon]!r} and {head!r} both mean {canon}; "
+                             f"{where} is left out", "keep one of the two columns", head))
+        else:
+            columns[canon], written[canon] = j, head
+    return columns, written, problems
+
+
+def columns_help(table: Table) -> str:
     return ", ".join(f"{c.name}/{c.spellings[0]}" for c in table.columns)
 
 

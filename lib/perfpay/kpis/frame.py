@@ -24,6 +24,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from ..inputs.values import share_value
 from ..periods import Period
 
 COLUMNS = ["period", "level", "unit", "department", "kpi", "name", "numerator", "denominator",
@@ -52,13 +53,8 @@ def exact(value) -> int | Decimal | Fraction:
     f = Fraction(value)
     if f.denominator == 1:
         return int(f)
-    den = f.denominator
-    for p in (2, 5):
-        while den % p == 0:
-            den //= p
-    if den != 1:
-        return f
-    return _plain(Decimal(f.numerator) / Decimal(f.denominator))
+    d = share_value(f)                    # a Decimal when the decimal form ends
+    return f if isinstance(d, Fraction) else _plain(d)
 
 
 def truncate(value, places: int = PLACES) -> Decimal:

@@ -279,39 +279,19 @@ def _grid(grid: pd.DataFrame, table, rel, sheet, report):
 def _columns(header, spec: Table, rel, sheet, header_row, report, data=None):
     """(canonical -> position, canonical -> header as written), or None when the file is unusable."""
     where = rel + (f" sheet {sheet}" if sheet else "")
-    known = spec.header_map()
-    pos, written, problems = {}, {}, []
-    for j, head in enumerate(header):
-        head = str(head).strip()
-        if not head:
-            if data is not None and pc.any(pc.not_equal(pc.utf8_trim_whitespace(data.column(j)), "")).as_py():
-                problems.append(("warning", f"column {j + 1} has values but no header; ignored",
-                                 "give the column a header or delete it", None))
-            continue
-        canon = known.get(norm(head))
-        if canon is None:
-            problems.append(("warning", f"column {head!r} is not a column of {spec.name}; ignored",
-                             f"{spec.name} columns are: {_columns_help(spec)}", head))
-        elif canon in pos:
-            problems.append(("error", f"columns {written[canon]!r} and {head!r} both mean {canon}; "
-                             f"{where} is left out", "keep one of the two columns", head))
-        else:
-            pos[canon], written[canon] = j, head
+    pos, written, problems = readers.map_headers(header, spec, where, lambda j: data is not None and pc.any(
+        pc.not_equal(pc.utf8_trim_whitespace(data.column(j)), "")).as_py())
     missing = [c.label for c in spec.columns if c.required and c.name not in pos]
     if missing:
         present = [str(h) for h in header if str(h).strip()]
         problems.append(("error", f"column {', '.join(missing)} missing in {where}; columns present: "
                          f"{present}; all its rows are left out",
-                         f"add the column (headers in English or Chinese: {_columns_help(spec)})", None))
+                         f"add the column (headers in English or Chinese: {readers.columns_help(spec)})", None))
     for severity, message, fix, head in problems:
         report.add(severity, spec.name, rel, sheet, header_row if head else None, head, None, message, fix)
     if any(p[0] == "error" for p in problems):
         return None
     return pos, written
-
-
-def _columns_help(spec: Table) -> str:
-    return ", ".join(f"{c.name}/{c.spellings[0]}" for c in spec.columns)
 
 
 def _select(data: pa.Table, pos: dict[str, int]) -> pa.Table:
