@@ -6,7 +6,10 @@ read those CSV files.
 The command runs as a child process, as finance runs it (`python -m perfpay.cli score`: start,
 read and check every table, score, write scores.csv and explain.csv); its time is the wall
 time of that process, best of --repeat, and its peak memory the child's peak resident set.
-The floor is `pd.read_csv` of every input file, in this process, best of --repeat.
+The floor is a child process too, with the same start-up: `python -c` that imports pandas and
+`pd.read_csv`s every input file (the time pandas takes only to read those CSVs, as a command),
+best of --repeat; the target is on score / that floor. The read of every file in this process
+(no start-up, no imports) and the ratio to it are printed beside, for information.
 """
 
 from __future__ import annotations
@@ -35,6 +38,15 @@ def read_all(tables: list) -> int:
     return sum(len(pd.read_csv(path, encoding=encoding)) for path, encoding in tables)
 
 
+def floor_command(tables: list) -> list:
+    """`python -c` that imports pandas and reads every file: the floor, as a command."""
+    script = ("import sys, pandas as pd\n"
+              "files = sys.argv[1:]\n"
+              "rows = sum(len(pd.read_csv(f, encoding=e)) for f, e in zip(files[::2], files[1::2]))\n"
+              "print(rows)\n")
+    return [common.PYTHON, "-c", script, *(str(x) for path, encoding in tables for x in (path, encoding))]
+
+
 def quietly(fn, *args):
     with contextlib.redirect_stdout(io.StringIO()):
         return fn(*args)
@@ -59,6 +71,8 @@ def main(argv=None) -> int:
         size = sum(p.stat().st_size for p in files)
         tables = [(inputs / t.path, t.encoding) for t in company.tables]
         read_seconds, rows = common.best_of(lambda: read_all(tables), args.repeat)
+        floors = [common.measured(floor_command(tables)).check("pd.read_csv child") for _ in range(args.repeat)]
+        floor = min(r.seconds for r in floors)
         runs = [common.measured(command(inputs, tmp / f"out{i}")).check("perfpay score")
                 for i in range(args.repeat)]
         best = min(runs, key=lambda r: r.seconds)
@@ -67,14 +81,19 @@ def main(argv=None) -> int:
         figures = [
             Figure("perfpay score (child process)", best.seconds, "s",
                    note=f"{scored:,} people, best of {args.repeat}"),
-            Figure("pd.read_csv of every file", read_seconds, "s",
+            Figure("pd.read_csv of every file (child process)", floor, "s",
                    note=f"{len(tables)} files, {rows:,} rows, {size / 1e6:,.1f} MB"),
-            Figure("score / read", best.seconds / read_seconds, "×", "<=", TARGETS["ratio"]),
+            Figure("score / read", best.seconds / floor, "×", "<=", TARGETS["ratio"],
+                   note=f"for information, read in this process (no start-up): {read_seconds:.3g} s, "
+                        f"score / that {best.seconds / read_seconds:.1f}×"),
             Figure("peak memory of perfpay score", max(r.peak for r in runs) / MiB, "MiB", "<", TARGETS["peak_mib"]),
         ]
         facts = {"month": MONTH, "people": args.people, "scored": scored,
                  "departments": [p.parent.name for p in written], "files": len(tables), "rows": rows,
                  "bytes": size, "runs_seconds": [round(r.seconds, 3) for r in runs],
+                 "floor_runs_seconds": [round(r.seconds, 3) for r in floors],
+                 "read_in_process_seconds": round(read_seconds, 3),
+                 "ratio_in_process": round(best.seconds / read_seconds, 2),
                  "generation_seconds": round(made, 1),
                  "command": "python -m perfpay.cli score --period 2026-07 --inputs <synthetic> --out <tmp>"}
         common.report(NAME, f"perfpay score end to end, {args.people:,} people from CSV ({MONTH})", figures,
