@@ -60,6 +60,15 @@ def test_missing_values_numbers_and_mixes(tmp_path):
     assert_same(frame, tmp_path)
 
 
+def test_text_columns_and_text_columns_with_one_other_value(tmp_path):
+    text = ["a", "a,b", None, np.nan, pd.NA, "中文", np.str_("np"), 'q"', "a"]
+    odd = [b"x", 1, Decimal("1.10"), True, 1.5, (1,), pd.NaT]
+    frame = pd.DataFrame({"text": text, **{f"odd{i}": [*text[:-1], v] for i, v in enumerate(odd)},
+                          "nothing": [None, np.nan, pd.NA, None, None, None, None, None, None]})
+    assert fast_path_fits(frame)
+    assert_same(frame, tmp_path)
+
+
 POOL = TRICKY + [None, np.nan, pd.NA, Decimal("1.10"), Decimal("1.1"), Decimal("-0"), Decimal("NaN"), 0, 1,
                  True, False, 2**65, -3, 1.0, -0.0, 0.1, np.float64(2.5), "1", "True", "中文,逗号"]
 

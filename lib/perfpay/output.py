@@ -92,14 +92,33 @@ def object_text(values: np.ndarray) -> pa.Array:
     1 == True)."""
     codes, firsts = same_objects(values)
     objects = values[firsts]
-    fields = quote(pa.array([as_text(v) for v in objects], TEXT))
-    fields = pc.if_else(pa.array(pd.isna(objects)), text(""), fields)
+    fields = text_only(objects)
+    if fields is None:
+        fields = pc.if_else(pa.array(pd.isna(objects)), text(""), pa.array([as_text(v) for v in objects], TEXT))
+    fields = quote(fields).fill_null(text(""))
     return fields.take(pa.array(codes))
+
+
+def text_only(values: np.ndarray) -> pa.Array | None:
+    """The column as pyarrow text when every entry is a str or missing (None, NaN: null); else None.
+
+    pyarrow finds the type itself: str alone gives text, anything else (bytes, numbers, Decimal)
+    another type or an error."""
+    try:
+        found = pa.array(values, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if isinstance(found, pa.ChunkedArray):
+        found = found.combine_chunks()
+    if not (pa.types.is_string(found.type) or pa.types.is_large_string(found.type)):
+        return None
+    return found.cast(TEXT)
 
 
 def same_objects(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes that are equal where entries are the very same object, and where each code first appears."""
-    ids = np.fromiter(map(id, values), dtype=np.uint64, count=len(values))
+    # an object array holds the addresses of its objects (CPython's id), read here without a call each
+    ids = np.frombuffer(np.ascontiguousarray(values, dtype=object).tobytes(), dtype=np.uintp)
     codes, _ = pd.factorize(ids)                # codes are numbered in order of first appearance
     highest_before = np.maximum.accumulate(codes)[:-1]
     firsts = np.flatnonzero(np.concatenate([[True], codes[1:] > highest_before]))
