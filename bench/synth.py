@@ -474,7 +474,7 @@ def to_inputs(tables: list[Table], params, people: list) -> Inputs:
     for t in sorted(tables, key=lambda t: t.path):            # the reader's order: sorted paths
         kinds.setdefault(t.kind, []).append(_frame(t.kind, t, params, card_of))
     frames = {k: pd.concat(v, ignore_index=True) for k, v in kinds.items()}
-    return Inputs(**{k: frames[k] if k in frames else empty_output(k) for k in TABLES})
+    return Inputs(**{k: frames[k] if k in frames else empty_output(k) for k in TABLES}).prepared()
 
 
 # the company ------------------------------------------------------------------------------------

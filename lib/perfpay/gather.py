@@ -14,6 +14,7 @@ import pandas as pd
 
 from .cards import RATER_ROLES, Card
 from .exact import CENT, MICRO, cents, half_up, ints64, present
+from .inputs.load import Memo, column_of
 from .periods import Period
 from .rules import Columns
 
@@ -21,25 +22,100 @@ ID = "employee_id"
 MEASURED = ("step", "proportional", "per_unit", "scaled_rating")
 
 
-def _table(frame, columns) -> pd.DataFrame:
-    if frame is None or frame.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    return frame
+# what scoring reads of the input frames, worked out once per column (Inputs.memo) -----------------
+SCORED = {"actuals": ("actual",), "targets": ("target",), "ratings": ("score",), "adjustments": ("points",)}
+
+
+def memo_of(inputs) -> Memo:
+    """The memo the inputs carry (perfpay.inputs.Inputs), or a new one that lasts one scoring."""
+    memo = getattr(inputs, "memo", None)
+    return memo if isinstance(memo, Memo) else Memo()
+
+
+def _on(inputs, *columns) -> dict:
+    return {(t, c): column_of(inputs, t, c) for t, c in columns}
+
+
+def codes(inputs, table: str, column: str, memo: Memo | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each row, distinct values) of a column: pd.factorize, missing → -1."""
+    def make():
+        values = getattr(inputs, table)[column].to_numpy(dtype=object)
+        got, names = pd.factorize(values)
+        return got, np.asarray(names, dtype=object)
+    return (memo or memo_of(inputs)).get(("codes", table, column), _on(inputs, (table, column)), make)
+
+
+def micro(inputs, table: str, column: str, memo: Memo | None = None) -> np.ndarray:
+    """The column as integers of micro-units (exact.ints64; missing → 0)."""
+    return (memo or memo_of(inputs)).get(("micro", table, column), _on(inputs, (table, column)),
+                                         lambda: ints64(getattr(inputs, table)[column]))
+
+
+def roster_codes(inputs, memo: Memo | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each roster row's employee id, the distinct ids): a missing id has a code of its own."""
+    def make():
+        got, names = pd.factorize(inputs.roster[ID].to_numpy(dtype=object), use_na_sentinel=False)
+        return got, np.asarray(names, dtype=object)
+    return (memo or memo_of(inputs)).get(("codes", "roster", ID), _on(inputs, ("roster", ID)), make)
+
+
+def people_codes(inputs, table: str, memo: Memo | None = None) -> np.ndarray:
+    """For each row of `table`, the code of its employee id among the roster's ids (-1: not on the roster)."""
+    memo = memo or memo_of(inputs)
+
+    def make():
+        _, names = roster_codes(inputs, memo)
+        return pd.Index(names, dtype=object).get_indexer(getattr(inputs, table)[ID].to_numpy(dtype=object))
+    return memo.get(("people", table), _on(inputs, (table, ID), ("roster", ID)), make)
+
+
+def roster_dates(inputs, column: str, memo: Memo | None = None) -> np.ndarray:
+    """A date column of the roster as datetime64[ns] (NaT when missing or not a date)."""
+    def make():
+        roster = inputs.roster
+        if column not in roster:
+            return np.full(len(roster), np.datetime64("NaT"), dtype="datetime64[ns]")
+        return pd.to_datetime(roster[column], errors="coerce").to_numpy(dtype="datetime64[ns]")
+    return (memo or memo_of(inputs)).get(("dates", "roster", column), _on(inputs, ("roster", column)), make)
+
+
+def prepare(inputs) -> None:
+    """Work out now, once, the integers and codes every scoring of `inputs` reads."""
+    memo = memo_of(inputs)
+    roster_codes(inputs, memo)
+    codes(inputs, "roster", "card", memo)
+    for column in ("hire_date", "leave_date"):
+        roster_dates(inputs, column, memo)
+    for table in ("actuals", "targets", "ratings", "adjustments", "events"):
+        frame = getattr(inputs, table, None)
+        if frame is None or frame.empty:
+            continue
+        people_codes(inputs, table, memo)
+        codes(inputs, table, "period", memo)
+        codes(inputs, table, "event" if table == "events" else "indicator", memo)
+        for column in SCORED.get(table, ()):
+            micro(inputs, table, column, memo)
+        if table == "ratings":
+            codes(inputs, table, "rater_role", memo)
+            codes(inputs, table, "level", memo)
 
 
 class Tables:
-    """The period's rows of targets, actuals, ratings, adjustments and events, keyed by codes."""
+    """The period's rows of targets, actuals, ratings, adjustments and events, keyed by codes.
 
-    def __init__(self, inputs, labels: list[str], ids: pd.Index):
+    `person` gives, for each code of roster_codes, the person scored (-1: not scored).
+    """
+
+    def __init__(self, inputs, labels: list[str], ids: np.ndarray, person: np.ndarray, memo: Memo):
+        self.inputs, self.memo = inputs, memo
         self.labels = pd.Index(labels)
         self.ids = ids
-        self.actuals = self._measures(_table(inputs.actuals, ["period", ID, "indicator", "actual"]), "actual")
-        self.targets = self._measures(_table(inputs.targets, ["period", ID, "indicator", "target"]), "target")
-        self.ratings = self._ratings(_table(inputs.ratings, ["period", ID, "indicator", "rater_role", "level",
-                                                             "score"]))
-        self.adjustments = self._adjustments(_table(inputs.adjustments, ["period", ID, "indicator", "points",
-                                                                         "reason", "approved_by"]))
-        self.events = self._events(_table(inputs.events, ["period", ID, "event", "count"]))
+        self.person = np.r_[person, -1]           # code -1 (not on the roster): nobody
+        self.actuals = self._measures("actuals", "actual")
+        self.targets = self._measures("targets", "target")
+        self.ratings = self._ratings()
+        self.adjustments = self._adjustments()
+        self.events = self._events()
 
     def place(self, bases: list[Base]) -> None:
         """For every table row: the base scoring its (unit, person) and the row there (-1: none)."""
@@ -55,65 +131,95 @@ class Tables:
             at = np.flatnonzero(key >= 0)
             group, row = np.full(len(key), -1, dtype=np.int64), np.full(len(key), -1, dtype=np.int64)
             group[at], row[at] = owner[key[at]], slot[key[at]]
-            t[name + ":rows"] = [np.flatnonzero(group == g) for g in range(len(bases))]   # table rows by base
+            if len(bases) == 1:
+                t[name + ":rows"] = [np.flatnonzero(group == 0)]
+            else:                                   # table rows by base, in table order
+                order = np.argsort(group, kind="stable")
+                cut = np.searchsorted(group[order], np.arange(len(bases) + 1))
+                t[name + ":rows"] = [order[cut[g]:cut[g + 1]] for g in range(len(bases))]
             t[name + ":row"] = row
 
-    def _units(self, periods: np.ndarray) -> np.ndarray:
-        """Code of each period label among the units scored (-1: none of them)."""
-        if len(self.labels) > 3:
-            return self.labels.get_indexer(periods)
-        unit = np.full(len(periods), -1, dtype=np.int64)
-        for i, label in enumerate(self.labels):        # a month or a quarter: a compare beats a hash
-            unit[periods == label] = i
-        return unit
+    def _frame(self, table: str, columns: list[str]) -> pd.DataFrame | None:
+        frame = getattr(self.inputs, table, None)
+        return None if frame is None or frame.empty else frame
 
-    def _rows(self, t: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-        """The rows of the people and units scored, their key and their indicator codes."""
-        unit = self._units(t["period"].to_numpy(dtype=object))
-        person = self.ids.get_indexer(t[ID].to_numpy(dtype=object))
+    def _units(self, table: str) -> np.ndarray:
+        """Code of each row's period among the units scored (-1: none of them)."""
+        got, names = codes(self.inputs, table, "period", self.memo)
+        return np.r_[self.labels.get_indexer(names), -1][got]
+
+    def _rows(self, table: str) -> dict:
+        """The rows of the people and units scored (`at`: their rows in the frame), their key and indicator codes."""
+        unit = self._units(table)
+        person = self.person[people_codes(self.inputs, table, self.memo)]
         inside = (unit >= 0) & (person >= 0)
-        if not inside.all():
-            t, unit, person = t[inside], unit[inside], person[inside]
-        codes, names = pd.factorize(t["indicator"].to_numpy(dtype=object))
-        return t, {"key": unit * len(self.ids) + person, "ind": codes, "ind_names": names}
+        at = np.flatnonzero(inside)
+        ind, names = codes(self.inputs, table, "indicator", self.memo)
+        return {"key": unit[at] * len(self.ids) + person[at], "ind": ind[at], "ind_names": names, "at": at,
+                "frame": getattr(self.inputs, table)}
 
-    def _measures(self, table: pd.DataFrame, column: str) -> dict:
-        t, out = self._rows(table)
-        out["value"] = ints64(t[column])
-        out["rows"] = t          # for the sources of the explanation
+    def _measures(self, table: str, column: str) -> dict:
+        if self._frame(table, []) is None:
+            return _empty_measures()
+        out = self._rows(table)
+        out["value"] = micro(self.inputs, table, column, self.memo)[out["at"]]
         return out
 
-    def _ratings(self, table: pd.DataFrame) -> dict:
-        t, out = self._rows(table)
-        out["role"] = pd.Index(RATER_ROLES).get_indexer(t["rater_role"].to_numpy(dtype=object))
-        level = t["level"].to_numpy(dtype=object) if "level" in t else np.full(len(t), None, dtype=object)
-        out["level"], names = pd.factorize(level)
-        out["level_names"] = [str(v) for v in names]          # levels match as text: 3 is "3"
-        score = t["score"].to_numpy(dtype=object) if "score" in t else np.full(len(t), None, dtype=object)
-        out["has_score"] = present(score)
-        out["score"] = half_up(ints64(score), MICRO // CENT)      # centipoints
+    def _ratings(self) -> dict:
+        if self._frame("ratings", []) is None:
+            return {**_empty_measures(), "role": _none(), "level": _none(), "level_names": [],
+                    "has_score": np.zeros(0, dtype=bool), "score": _none()}
+        out = self._rows("ratings")
+        at, frame = out["at"], out["frame"]
+        role, role_names = codes(self.inputs, "ratings", "rater_role", self.memo)
+        out["role"] = np.r_[pd.Index(RATER_ROLES).get_indexer(role_names), -1][role[at]]
+        if "level" in frame:
+            level, names = codes(self.inputs, "ratings", "level", self.memo)
+            out["level"], out["level_names"] = level[at], [str(v) for v in names]   # levels match as text: 3 is "3"
+        else:
+            out["level"], out["level_names"] = np.full(len(at), -1, dtype=np.int64), []
+        if "score" in frame:
+            out["has_score"] = present(frame["score"].to_numpy(dtype=object)[at])
+            score = micro(self.inputs, "ratings", "score", self.memo)[at]
+        else:
+            out["has_score"], score = np.zeros(len(at), dtype=bool), np.zeros(len(at), dtype=np.int64)
+        out["score"] = half_up(score, MICRO // CENT)      # centipoints
         return out
 
-    def _adjustments(self, table: pd.DataFrame) -> dict:
-        t, out = self._rows(table)
-        out["points"] = half_up(ints64(t["points"]), MICRO // CENT)
-        out["rows"] = t
+    def _adjustments(self) -> dict:
+        if self._frame("adjustments", []) is None:
+            return {**_empty_measures(), "points": _none()}
+        out = self._rows("adjustments")
+        out["points"] = half_up(micro(self.inputs, "adjustments", "points", self.memo)[out["at"]], MICRO // CENT)
         return out
 
-    def _events(self, table: pd.DataFrame) -> dict:
+    def _events(self) -> dict:
         """Events carry their month; a quarterly card counts them by quarter."""
-        month, names = pd.factorize(table["period"].to_numpy(dtype=object))
+        if self._frame("events", []) is None:
+            return {"month_key": _none(), "quarter_key": _none(), "event": _none(), "event_names": [],
+                    "count": _none()}
+        month, names = codes(self.inputs, "events", "period", self.memo)
         quarters = [Period.parse(m).quarter.label for m in names]
         unit_of_month = np.r_[self.labels.get_indexer(names), -1][month]
         unit_of_quarter = np.r_[self.labels.get_indexer(pd.Index(quarters, dtype=object)), -1][month]
-        person = self.ids.get_indexer(table[ID].to_numpy(dtype=object))
-        event, event_names = pd.factorize(table["event"].to_numpy(dtype=object))
+        person = self.person[people_codes(self.inputs, "events", self.memo)]
+        event, event_names = codes(self.inputs, "events", "event", self.memo)
+        frame = self.inputs.events
 
         def key(unit):
             return np.where((unit >= 0) & (person >= 0), unit * len(self.ids) + person, -1)
         return {"month_key": key(unit_of_month), "quarter_key": key(unit_of_quarter),
                 "event": event, "event_names": event_names,
-                "count": np.asarray(table["count"], dtype=np.int64) if len(table) else np.zeros(0, np.int64)}
+                "count": np.asarray(frame["count"], dtype=np.int64)}
+
+
+def _none() -> np.ndarray:
+    return np.zeros(0, dtype=np.int64)
+
+
+def _empty_measures() -> dict:
+    return {"key": _none(), "ind": _none(), "ind_names": np.zeros(0, dtype=object), "at": _none(),
+            "frame": pd.DataFrame(), "value": _none()}
 
 
 class Base:
@@ -122,7 +228,7 @@ class Base:
     def __init__(self, tables: Tables, unit: np.ndarray, person: np.ndarray):
         self.unit, self.person = unit, person          # codes into tables.labels and tables.ids
         self.periods = tables.labels.to_numpy(dtype=object)[unit]
-        self.ids = tables.ids.to_numpy(dtype=object)[person]
+        self.ids = tables.ids[person]
         self.n = len(person)
         self.group = -1                                # its number among the bases (Tables.place)
 
@@ -239,15 +345,19 @@ class Gathered:
         """'reason (approver); …' of each row's adjustments to indicator j, in table order."""
         n, a = self.base.n, self.adjusted
         mine = (a["flat"] // n) == j
-        rows = self.tables.adjustments["rows"].iloc[a["hit"][mine]]
+        if not mine.any():
+            return np.full(n, "", dtype=object)
+        t = self.tables.adjustments
+        rows = t["frame"].iloc[t["at"][a["hit"][mine]]]
         why = (rows["reason"].astype(str) + " (" + rows["approved_by"].astype(str) + ")").to_numpy(dtype=object)
         return join_groups(a["flat"][mine] % n, why, n, "; ")
 
     def sources(self, j: int) -> np.ndarray:
         """'file:row file:row' of the actual and the target of indicator j, per row."""
-        a = _source_text(self.tables.actuals, self.actual["source"][j])
-        t = _source_text(self.tables.targets, self.target["source"][j])
-        if self.tables.actuals.get("lead_space") or self.tables.targets.get("lead_space"):
+        tables = self.tables
+        a = _source_text(tables, tables.actuals, self.actual["source"][j])
+        t = _source_text(tables, tables.targets, self.target["source"][j])
+        if lead_space(tables.inputs, "actuals", tables.memo) or lead_space(tables.inputs, "targets", tables.memo):
             return pd.Series(a + " " + t).str.strip().to_numpy(dtype=object)
         both = (a != "") & (t != "")
         return np.where(both, a + " " + t, np.where(a != "", a, t)).astype(object)
@@ -276,28 +386,40 @@ def join_groups(codes: np.ndarray, texts: np.ndarray, groups: int, sep: str, ski
     return out
 
 
-def _source_text(t: dict, source: np.ndarray) -> np.ndarray:
+def _source_text(tables: Tables, t: dict, source: np.ndarray) -> np.ndarray:
     """'file:row' of the table rows in `source` ("" for -1)."""
-    if "files" not in t:
-        _files(t)
     out = np.full(len(source), "", dtype=object)
     at = np.flatnonzero(source >= 0)
-    if "src" in t["rows"] and len(at):      # computed actuals (perfpay.load) say where they come from
-        out[at] = t["rows"]["src"].to_numpy(dtype=object)[source[at]]
-    elif t["files"] is not None and len(at):
-        rows = source[at]
-        line = pd.Series(t["line"][rows]).astype(str).to_numpy(dtype=object)
-        out[at] = t["files"][t["file"][rows]] + ":" + line
+    frame = t["frame"]
+    if not len(at):
+        return out
+    rows = t["at"][source[at]]                  # rows of the frame
+    if "src" in frame:                          # computed actuals (perfpay.load) say where they come from
+        out[at] = frame["src"].to_numpy(dtype=object)[rows]
+    elif "_file" in frame:
+        out[at] = source_names(tables.inputs, _table_name(tables, t), tables.memo)[rows]
     return out
 
 
-def _files(t: dict) -> None:
-    """The file of each row of a table, as codes into its distinct names (made once)."""
-    rows = t["rows"]
-    t["files"], t["lead_space"] = None, False
-    if "_file" not in rows or rows.empty:
-        return
-    t["file"], files = pd.factorize(rows["_file"].to_numpy(dtype=object), use_na_sentinel=False)
-    t["files"] = pd.Series(files, dtype=object).astype(str).to_numpy(dtype=object)
-    t["line"] = rows["_row"].to_numpy()
-    t["lead_space"] = any(name[:1].isspace() for name in t["files"])   # the source is stripped then, as written
+def _table_name(tables: Tables, t: dict) -> str:
+    return "actuals" if t is tables.actuals else "targets"
+
+
+def source_names(inputs, table: str, memo: Memo) -> np.ndarray:
+    """'file:row' of every row of an input frame."""
+    def make():
+        frame = getattr(inputs, table)
+        file, files = pd.factorize(frame["_file"].to_numpy(dtype=object), use_na_sentinel=False)
+        files = pd.Series(files, dtype=object).astype(str).to_numpy(dtype=object)
+        line = pd.Series(frame["_row"].to_numpy()).astype(str).to_numpy(dtype=object)
+        return files[file] + ":" + line
+    return memo.get(("sources", table), _on(inputs, (table, "_file"), (table, "_row")), make)
+
+
+def lead_space(inputs, table: str, memo: Memo) -> bool:
+    """Whether a file name of the frame starts with a space (the source is stripped then, as written)."""
+    frame = getattr(inputs, table, None)
+    if frame is None or frame.empty or "_file" not in frame:
+        return False
+    _, files = codes(inputs, table, "_file", memo)
+    return any(str(name)[:1].isspace() for name in files)

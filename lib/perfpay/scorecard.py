@@ -18,7 +18,7 @@ import pandas as pd
 
 from .cards import Card
 from .exact import CENT, cents, decimals, half_up, obj, to_decimal
-from .gather import Base, Gathered, Tables, join_groups
+from .gather import Base, Gathered, Tables, codes, join_groups, memo_of, roster_codes, roster_dates
 from .periods import Period
 from .rules import Columns, limit_note, limits, raw_points
 
@@ -181,22 +181,20 @@ def units_of(card: Card, period: Period) -> list[Period]:
     return period.months()
 
 
-def _dates(roster: pd.DataFrame, column: str) -> np.ndarray:
-    if column not in roster:
-        return np.full(len(roster), np.datetime64("NaT"), dtype="datetime64[ns]")
-    return pd.to_datetime(roster[column], errors="coerce").to_numpy(dtype="datetime64[ns]")
-
-
-def _plan(params, roster: pd.DataFrame, period: Period, notes: list[str]) -> list[tuple[Card, list]]:
+def _plan(params, inputs, at: np.ndarray, period: Period, notes: list[str], memo) -> list[tuple[Card, list]]:
     """(card version, [(unit label, roster positions employed in it)]) in scoring order.
 
-    A person is scored in a unit when employed on at least one day of it; consecutive units
-    on the same card version are scored together.
+    `at`: the roster rows scored. A person is scored in a unit when employed on at least one
+    day of it; consecutive units on the same card version are scored together.
     """
-    hire, leave = _dates(roster, "hire_date"), _dates(roster, "leave_date")
-    card_of, card_keys = pd.factorize(roster["card"].to_numpy(dtype=object))
+    hire, leave = roster_dates(inputs, "hire_date", memo)[at], roster_dates(inputs, "leave_date", memo)[at]
+    card_of, card_keys = codes(inputs, "roster", "card", memo)
+    card_of = card_of[at]
+    held = np.bincount(card_of[card_of >= 0], minlength=len(card_keys)) > 0
     plan = []
     for code in np.argsort(np.asarray(card_keys, dtype=object), kind="stable"):
+        if not held[code]:
+            continue
         card_key = card_keys[code]
         holders = np.flatnonzero(card_of == code)
         card0 = params.card(card_key, period)
@@ -219,24 +217,41 @@ def _plan(params, roster: pd.DataFrame, period: Period, notes: list[str]) -> lis
     return plan
 
 
+def _people(code: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The person of each id code (-1: not scored), people numbered in order of first roster row;
+    and the first roster row (of those scored) of each person."""
+    person = np.full(size, -1, dtype=np.int64)
+    if len(code) and np.bincount(code, minlength=size).max() > 1:       # an id twice on the roster
+        _, first = np.unique(code, return_index=True)
+        first = np.sort(first)
+    else:
+        first = np.arange(len(code))
+    person[code[first]] = np.arange(len(first))
+    return person, first
+
+
 def score(params, inputs, period, department: str | None = None) -> Scores:
     """Score every person of `department` (all when None) for `period`."""
     period = Period.parse(period)
+    memo = memo_of(inputs)
     roster = inputs.roster
+    at = np.arange(len(roster))
     if department is not None:
-        roster = roster[roster["department"] == department]
+        at = np.flatnonzero((roster["department"] == department).to_numpy(dtype=bool))
+        roster = roster.iloc[at]
     notes: list[str] = []
-    plan = _plan(params, roster, period, notes)
+    plan = _plan(params, inputs, at, period, notes, memo)
     if not plan:
         empty = pd.DataFrame()
         return Scores(period, empty, empty, empty, notes + ["nobody to score"])
-    ids = pd.Index(roster[ID].to_numpy(dtype=object))
-    unique = ids.is_unique                      # then a person's code is their roster row
-    if not unique:
-        ids = pd.Index(pd.unique(ids.to_numpy()))
-    person_at = np.arange(len(ids)) if unique else ids.get_indexer(roster[ID].to_numpy(dtype=object))
+    code, names = roster_codes(inputs, memo)
+    code = code[at]                                   # each roster row's id, as a code
+    person, first = _people(code, len(names))
+    unique = len(first) == len(code)                  # then a person's code is their roster row
+    ids = roster[ID].to_numpy(dtype=object)[first]
+    person_at = person[code]
     labels = list(dict.fromkeys(label for _, members in plan for label, _ in members))
-    tables = Tables(inputs, labels, ids)
+    tables = Tables(inputs, labels, ids, person, memo)
     bases = [Base(tables, np.concatenate([np.full(len(p), labels.index(label)) for label, p in members]),
                   person_at[np.concatenate([p for _, p in members])]) for _, members in plan]
     tables.place(bases)

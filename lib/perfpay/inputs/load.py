@@ -51,6 +51,75 @@ OUTPUT = {
 SALES_TABLES = ("deals", "quotas", "wages", "pools")
 
 
+class Memo:
+    """What scoring works out from columns of the input frames (integers, codes), each result kept
+    while the columns it came from hold the same values.
+
+    A column is recognised by its array: the same objects at the same places (an object
+    column; Decimals and text never change in place) or the same bytes (a numeric column). An
+    edited value, a new frame or a dropped row makes the result be worked out again.
+    """
+
+    def __init__(self):
+        self.kept: dict = {}        # key -> (column names, their snapshots, result)
+
+    def get(self, key, columns: dict, make):
+        """make(), or the result kept under `key` when `columns` ({(table, column): array}) are unchanged."""
+        got = self.kept.get(key)
+        if got is not None and got[0] == tuple(columns) and all(
+                _same(a, s) for a, s in zip(columns.values(), got[1])):
+            return got[2]
+        result = make()
+        snaps = [_snapshot(a) for a in columns.values()]
+        if all(s is not _UNKNOWN for s in snaps):
+            self.kept[key] = (tuple(columns), snaps, result)
+        return result
+
+    def portable(self, inputs) -> dict:
+        """The results still true of `inputs`, without the snapshots (for pickling)."""
+        return {key: (names, result) for key, (names, snaps, result) in self.kept.items()
+                if all(_same(column_of(inputs, *n), s) for n, s in zip(names, snaps))}
+
+    @classmethod
+    def restored(cls, inputs, portable: dict) -> "Memo":
+        """The memo of freshly unpickled `inputs`: its results, against the columns as unpickled."""
+        memo = cls()
+        for key, (names, result) in portable.items():
+            memo.kept[key] = (names, [_snapshot(column_of(inputs, *n)) for n in names], result)
+        return memo
+
+
+_UNKNOWN = object()     # a column that cannot be recognised again (an extension array): never kept
+
+
+def column_of(inputs, table: str, column: str):
+    """The array of a column of an input frame (None when the frame has no such column)."""
+    frame = getattr(inputs, table)
+    if frame is None or column not in frame:
+        return None
+    values = frame[column]
+    return values.to_numpy() if isinstance(values.dtype, np.dtype) else values.array
+
+
+def _snapshot(a):
+    """(the array's dtype and shape, its bytes, a copy that holds its objects) or None or _UNKNOWN."""
+    if a is None:
+        return None
+    if not isinstance(a, np.ndarray):
+        return _UNKNOWN
+    # an object array's bytes are the addresses of its objects; the copy keeps those objects
+    # alive, so that no other object can take their addresses
+    return (a.dtype, a.shape), a.tobytes(), a.copy() if a.dtype == object else None
+
+
+def _same(a, snap) -> bool:
+    if snap is None or a is None:
+        return snap is None and a is None
+    if snap is _UNKNOWN or not isinstance(a, np.ndarray):
+        return False
+    return (a.dtype, a.shape) == snap[0] and a.tobytes() == snap[1]
+
+
 @dataclass
 class Inputs:
     roster: pd.DataFrame
@@ -65,6 +134,21 @@ class Inputs:
     quotas: pd.DataFrame = field(default_factory=lambda: empty_output("quotas"))
     wages: pd.DataFrame = field(default_factory=lambda: empty_output("wages"))
     pools: pd.DataFrame = field(default_factory=lambda: empty_output("pools"))
+    # integers and codes scoring reads, worked out once (perfpay.gather.prepare)
+    memo: Memo = field(default_factory=Memo, repr=False, compare=False)
+
+    def prepared(self) -> "Inputs":
+        """These inputs with what scoring reads worked out now, so that every scoring reuses it."""
+        from ..gather import prepare
+        prepare(self)
+        return self
+
+    def __getstate__(self):
+        return {**self.__dict__, "memo": self.memo.portable(self)}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.memo = Memo.restored(self, state.get("memo", {}))
 
 
 def read_tables(inputs_dir) -> tuple[dict[str, pd.DataFrame], Report]:
@@ -112,7 +196,7 @@ def load_inputs(inputs_dir, catalog_for: Callable[[Period], object], period=None
     check_wages(chk["wages"], people)
     check_pools(chk["pools"], people)
 
-    return Inputs(**{t: _output(t, chk[t]) for t in TABLES}, report=report)
+    return Inputs(**{t: _output(t, chk[t]) for t in TABLES}, report=report).prepared()
 
 
 def empty_output(table: str) -> pd.DataFrame:
