@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from perfpay.errors import ParamsError
 from perfpay.params import load_params
-from perfpay.pay.ledger import LedgerParams, LedgerState, kpi_coefficient, run_ledger, run_quarter
+from perfpay.pay.ledger import LedgerParams, LedgerState, exact_amounts, kpi_coefficient, run_ledger, run_quarter
 
 PARAMS_DIR = Path(__file__).resolve().parents[1] / "params"
 PARAMS = load_params(PARAMS_DIR)
@@ -368,15 +368,16 @@ def _run(quarters):
 @given(sequences(with_gaps=True))
 def test_conservation_every_credited_yuan_earns_r_once(quarters):
     rows, state = _run(quarters)
-    paid = sum(rows["commission_exact"]) + sum(rows["backpay_exact"])
+    exact = exact_amounts(rows)
+    paid = sum(exact["commission"]) + sum(exact["backpay"])
     credited = sum(int(f["credited"].sum()) for _, f in quarters)
     held = int((state.shortfall["base"] - state.shortfall["unfilled"]).sum())
     assert paid == P.rate * (credited - int(state.carry.sum()) - held)
     # the paid amounts are the exact ones rounded half up, each within half a fen
     for col in ("commission", "backpay", "service_commission", "bonus"):
-        exact = rows[col.replace("service_commission", "service") + "_exact"]
-        assert all(abs(Fraction(int(a)) - e) <= Fraction(1, 2) for a, e in zip(rows[col], exact))
-    assert (rows["bonus_exact"] == rows["commission_exact"] + rows["backpay_exact"] + rows["service_exact"]).all()
+        amounts = exact[col.replace("service_commission", "service")]
+        assert all(abs(Fraction(int(a)) - e) <= Fraction(1, 2) for a, e in zip(rows[col], amounts))
+    assert (exact["bonus"] == (exact["commission"] + exact["backpay"] + exact["service"]) * exact["factor"]).all()
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,12 +1,18 @@
 """The quarterly key-account commission ledger (SPEC 7), vectorised over people.
 
-Money is integer fen inside. A commission is an amount in fen times the task rate, kept
-exact (a Fraction) and rounded half up to the fen only on what is paid: commission,
-back-pay, service commission and the bonus (the bonus from the exact amounts, SPEC 9).
-Quarters run in order, each needing the previous carry-over and shortfall; within a
-quarter every step works on whole columns. The open shortfall entries are one long table
-(employee_id, quarter, base, unfilled), oldest first, filled per person with a cumulative
-sum: an entry is filled by what the excess leaves after the entries before it.
+Money is integer fen inside, int64 while every intermediate provably fits (exact.fit) and
+Python ints beyond. A commission is an amount in fen times the task rate, kept exact as an
+integer numerator over the rate's denominator and rounded half up to the fen only on what
+is paid: commission, back-pay, service commission and the bonus (the bonus from the exact
+amounts, SPEC 9); `exact_amounts` gives them as Fractions for checks. Quarters run in
+order, each needing the previous carry-over and shortfall; within a quarter every step
+works on whole columns. The open shortfall entries are one long table (employee_id,
+quarter, base, unfilled), oldest first, filled per person with a cumulative sum: an entry
+is filled by what the excess leaves after the entries before it.
+
+The exact rows carry every number finance gets, the quarter's terms (`params`) and the
+texts of the shortfall entries filled; the formula text of each row is written by
+ledger_text.table, when the statement table is made.
 """
 
 from __future__ import annotations
@@ -19,9 +25,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParamsError
-from ..exact import cents, obj, round_half_up
+from ..exact import cents, fit, half_up, largest, narrow, obj
 from ..periods import Period
 from . import ledger_text
+from .ledger_text import _same_objects
 
 CARRY_ACTIONS = ("keep", "pay_out", "lapse")
 SHORTFALL_ACTIONS = ("keep", "lapse")
@@ -139,8 +146,8 @@ def run_ledger(quarters, params, exact: bool = False) -> pd.DataFrame:
     """Quarters in order, [(Period or label, frame), ...], from an empty ledger.
 
     `params` is a LedgerParams, or a loaded params folder (each quarter then uses the
-    values in force on its first day). Returns the statement table (yuan as Decimal),
-    or with `exact=True` the exact rows (fen ints, Fraction amounts).
+    values in force on its first day). Returns the statement table (yuan as Decimal, with
+    the formula texts), or with `exact=True` the exact rows (fen as integers).
     """
     state, out = LedgerState(), []
     for quarter, frame in quarters:
@@ -163,147 +170,185 @@ def run_quarter(state: LedgerState, quarter, frame: pd.DataFrame, params,
         raise ValueError(f"quarter {q} given after {state.last_quarter}; "
                          "give the quarters in order, each once")
     p = params if isinstance(params, LedgerParams) else LedgerParams.load(params, q)
-    df = _inputs(frame, q.label)
-    ids = df["employee_id"]
-    index = pd.Index(ids.to_numpy())          # one lookup table for the sums per person
-    n = len(df)
+    d = _inputs(frame, q.label)
+    ids = d["employee_id"]
+    index = pd.Index(ids)                     # one lookup table for the sums per person
+    n = len(ids)
 
-    carry_in = state.carry.reindex(ids).fillna(0).astype("int64").to_numpy()
-    credited, target = df["credited"].to_numpy(), df["target"].to_numpy()
+    at = state.carry.index.get_indexer(ids)
+    carry_in = np.where(at >= 0, state.carry.to_numpy()[at] if len(state.carry) else 0, 0)
+    mine = state.shortfall["employee_id"].isin(index).to_numpy()
+    entries = state.shortfall[mine]
+    e_at = index.get_indexer(entries["employee_id"].to_numpy())
+
+    # the steps, in int64 while every sum provably fits (else Python ints): an entry count of
+    # sums of amounts, and the base ratio's product
+    br = p.base_ratio
+    top = largest(d["credited"], d["target"], carry_in, entries["base"].to_numpy(), entries["unfilled"].to_numpy())
+    credited, target, carry_in, e_base, e_unfilled = fit(
+        [d["credited"], d["target"], carry_in, entries["base"].to_numpy(), entries["unfilled"].to_numpy()],
+        top * (len(entries) + 4) + top * 2 * br.numerator + br.denominator)
     x = credited + carry_in
-    base = round_half_up(obj(target) * p.base_ratio.numerator, p.base_ratio.denominator).astype("int64")
-
-    entries = state.shortfall[state.shortfall["employee_id"].isin(ids)]
-    s_total = _per_person(entries["unfilled"], entries["employee_id"], index)
+    base = half_up(target * br.numerator, br.denominator)
+    s_total = _sum_by(e_unfilled, e_at, n, x)
     has_s = s_total > 0
-    new = df["is_new_hire_quarter"].to_numpy() & p.new_hire_without_task
+    new = d["is_new_hire_quarter"] & p.new_hire_without_task
     code = np.select(
         [new, x < base, (x < target) & ~has_s, x < target, (x < p.full_threshold) & ~has_s,
          x < p.full_threshold], [0, 1, 2, 3, 4, 5], 6)
 
-    # fill the open entries oldest first with the excess E = X − B (cases 2 to 6)
+    # fill the open entries oldest first with the excess E = X − B (cases 2 to 6): an entry
+    # gets what the excess leaves after the entries before it
     excess = np.where(code >= 2, x - base, 0)
-    e = entries.assign(avail=entries["employee_id"].map(pd.Series(excess, index=ids.to_numpy())))
-    before = e.groupby("employee_id", sort=False)["unfilled"].cumsum() - e["unfilled"]
-    e["fill"] = (e["avail"] - before).clip(lower=0, upper=e["unfilled"])
-    e["open"] = e["unfilled"] - e["fill"]
-    e["done"] = (e["fill"] > 0) & (e["open"] == 0)
-    filled = _per_person(e["fill"], e["employee_id"], index)
-    backpay_base = _per_person(e["base"].where(e["done"], 0), e["employee_id"], index)
+    fill = np.minimum(np.maximum(excess[e_at] - _before(e_unfilled, e_at), 0), e_unfilled)
+    still = e_unfilled - fill
+    done = (fill > 0) & (still == 0)
+    filled = _sum_by(fill, e_at, n, x)
+    backpay_base = _sum_by(np.where(done, e_base, 0), e_at, n, x)
 
     rest = excess - filled                       # R = max(0, E − S_total)
     span = target - base                         # T − B
     commission_base = np.select(
         [code == 0, code == 1, code <= 3, code <= 5],
-        [x, np.zeros(n, dtype="int64"), rest + base, base + np.minimum(rest, span)], x - filled)
+        [x, x * 0, rest + base, base + np.minimum(rest, span)], x - filled)
     carry_raw = np.where((code == 4) | (code == 5), np.maximum(0, rest - span), 0)
 
     # leaving and year end
-    left = df["left"].to_numpy()
+    left = d["left"]
     year_end = q.first_month == 10
-    carry_act = np.where(left, p.leaving_carry, p.year_end_carry if year_end else "keep")
-    short_act = np.where(left, p.leaving_shortfall, p.year_end_shortfall if year_end else "keep")
-    paid_out = np.where(carry_act == "pay_out", carry_raw, 0)
-    lapsed_carry = np.where(carry_act == "lapse", carry_raw, 0)
+    paid_out = np.where(np.where(left, p.leaving_carry == "pay_out", year_end and p.year_end_carry == "pay_out"),
+                        carry_raw, 0)
+    lapsed_carry = np.where(np.where(left, p.leaving_carry == "lapse", year_end and p.year_end_carry == "lapse"),
+                            carry_raw, 0)
+    lapse_short = np.where(left, p.leaving_shortfall == "lapse", year_end and p.year_end_shortfall == "lapse")
     carry_out = carry_raw - paid_out - lapsed_carry
     commission_base = commission_base + paid_out
 
-    opened = pd.DataFrame({"employee_id": ids, "quarter": q.label, "base": base,
-                           "unfilled": base - x})[code == 1]
-    still_open = pd.concat([e.loc[e["open"] > 0, ["employee_id", "quarter", "base"]]
-                            .assign(unfilled=e["open"]), opened], ignore_index=True)
-    lapsing = still_open["employee_id"].isin(ids[short_act == "lapse"])
-    lapsed_short = _per_person(still_open["unfilled"].where(lapsing, 0), still_open["employee_id"], index)
-    kept = still_open[~lapsing]
+    # entries still open: the old ones not filled, then this quarter's case-1 shortfalls
+    opened = np.flatnonzero(code == 1)
+    keep = still > 0
+    o_at = np.concatenate([e_at[keep], opened])
+    o_quarter = np.concatenate([entries["quarter"].to_numpy(dtype=object)[keep], np.full(len(opened), q.label, object)])
+    o_base = np.concatenate([e_base[keep], base[opened]])
+    o_unfilled = np.concatenate([still[keep], (base - x)[opened]])
+    lapsing = lapse_short[o_at]
+    lapsed_short = _sum_by(np.where(lapsing, o_unfilled, 0), o_at, n, x)
+    kept = ~lapsing
+    shortfall_after = _sum_by(o_unfilled[kept], o_at[kept], n, x)
 
-    # exact amounts (Fractions), and the paid amounts rounded half up to the fen from the same
-    # integer numerators: amount = N / D, factor = F / G per person, bonus = N × F / (D × G)
-    coef = df["kpi_coefficient"].to_numpy()
+    # paid amounts, rounded half up to the fen from exact integer numerators: an amount is
+    # N / D, the KPI factor F / G per person, the bonus N × F / (D × G)
     rate, srate = p.rate, p.service_rate
-    task_n = obj(commission_base) * rate.numerator
-    back_n = obj(backpay_base) * rate.numerator
-    serv_n = obj(df["service_revenue"].to_numpy()) * srate.numerator
-    amount_n = (task_n + back_n) * srate.denominator + serv_n * rate.denominator
+    c_n, c_d = d["coefficient_n"], d["coefficient_d"]
+    fw, vw = p.fixed_weight, p.variable_weight
+    f_big = largest(c_n, c_d) * (fw.numerator * vw.denominator + vw.numerator * fw.denominator + fw.denominator * vw.denominator)
+    service = d["service_revenue"]
+    money = largest(commission_base, backpay_base, service)
+    amount_top = money * 2 * rate.numerator * srate.denominator + money * srate.numerator * rate.denominator
     amount_d = rate.denominator * srate.denominator
-    f_n, f_d = _factor(coef, p)
-    commission_x, backpay_x = _exact(task_n, rate.denominator), _exact(back_n, rate.denominator)
-    service_x, factor = _exact(serv_n, srate.denominator), _shared(f_n, f_d)
-    bonus_x = _exact(amount_n * f_n, amount_d * f_d)
-    dept_ok = ~df["manager_department_met"].isin([False]).to_numpy()
-    floating = (code >= 4) & (dept_ok | (not p.manager_needs_both))
+    bound = 2 * amount_top * max(f_big, 1) + amount_d * max(f_big, 1) + 2 * amount_top + amount_d
+    commission_base, backpay_base, service, c_n, c_d = fit([commission_base, backpay_base, service, c_n, c_d], bound)
+    task_n = commission_base * rate.numerator
+    back_n = backpay_base * rate.numerator
+    serv_n = service * srate.numerator
+    amount_n = (task_n + back_n) * srate.denominator + serv_n * rate.denominator
+    f_n = fw.numerator * vw.denominator * c_d + vw.numerator * fw.denominator * c_n
+    f_d = fw.denominator * vw.denominator * c_d
+    blocked = d["department_blocked"]
+    floating = (code >= 4) & (~blocked | (not p.manager_needs_both))
 
+    fills = np.flatnonzero(fill > 0)
+    filled_text, backpay_from = ledger_text.fill_texts(
+        ids, e_at[fills], entries["quarter"].to_numpy(dtype=object)[fills], e_base[fills],
+        e_unfilled[fills], fill[fills], still[fills], done[fills])
     rows = pd.DataFrame({
-        "quarter": q.label, "employee_id": ids, "credited": credited, "carry_in": carry_in, "X": x,
-        "base": base, "target": target, "case": pd.Series(code, dtype=object).where(code != 0, "new"),
+        "quarter": np.full(n, q.label, dtype=object), "employee_id": ids, "credited": credited,
+        "carry_in": carry_in, "X": x, "base": base, "target": target,
+        "case": np.where(code == 0, "new", code.astype(object)),
         "commission": _half_up(task_n, rate.denominator), "backpay": _half_up(back_n, rate.denominator),
-        "service_commission": _half_up(serv_n, srate.denominator), "kpi_coefficient": coef,
+        "service_commission": _half_up(serv_n, srate.denominator), "kpi_coefficient": d["kpi_coefficient"],
         "bonus": _half_up(amount_n * f_n, amount_d * f_d),
         "floating_wage_paid": floating, "withheld": np.where(code == 1, p.withholding, 0),
-        "shortfall_after": _per_person(kept["unfilled"], kept["employee_id"], index),
-        "carry_out": carry_out,
-        # exact detail, used by the statement text and by checks
-        "service_revenue": df["service_revenue"].to_numpy(), "shortfall_before": s_total,
+        "shortfall_after": shortfall_after, "carry_out": carry_out, "filled": filled_text,
+        # exact detail, used by the statement text (ledger_text.table) and by checks (exact_amounts)
+        "service_revenue": service, "shortfall_before": s_total,
         "filled_total": filled, "commission_base": commission_base, "backpay_base": backpay_base,
-        "commission_exact": commission_x, "backpay_exact": backpay_x, "service_exact": service_x,
-        "factor": factor, "bonus_exact": bonus_x, "carry_paid_out": paid_out,
+        "backpay_from": backpay_from, "carry_paid_out": paid_out,
         "carry_lapsed": lapsed_carry, "shortfall_lapsed": lapsed_short, "left": left,
-        "department_blocked": (code >= 4) & ~dept_ok & p.manager_needs_both,
+        "department_blocked": (code >= 4) & blocked & p.manager_needs_both,
+        "params": _repeat(p, n),
     })
-    rows["formula"], rows["filled"] = ledger_text.describe(rows, e[e["fill"] > 0], p, year_end)
 
-    carry = pd.concat([state.carry[~state.carry.index.isin(ids)],
-                       pd.Series(carry_out, index=ids.to_numpy())[carry_out != 0]]).astype("int64")
+    carry = state.carry[~state.carry.index.isin(index)]
+    carry = pd.Series(np.concatenate([carry.to_numpy(dtype=object), carry_out[carry_out != 0].astype(object)]),
+                      index=np.concatenate([carry.index.to_numpy(dtype=object), ids[carry_out != 0]]), dtype=object)
+    kept_rows = pd.DataFrame({"employee_id": ids[o_at[kept]], "quarter": o_quarter[kept],
+                              "base": o_base[kept], "unfilled": o_unfilled[kept]})
     # oldest first per person (labels such as 2026Q3 sort in time order)
-    shortfall = pd.concat([state.shortfall[~state.shortfall["employee_id"].isin(ids)], kept],
-                          ignore_index=True).sort_values("quarter", kind="stable", ignore_index=True)
-    new_state = LedgerState(carry=carry, shortfall=shortfall[ENTRY_COLUMNS], last_quarter=q)
+    shortfall = pd.concat([state.shortfall[~mine], kept_rows], ignore_index=True)
+    shortfall = shortfall.sort_values("quarter", kind="stable", ignore_index=True)
+    new_state = LedgerState(carry=pd.Series(narrow(carry.to_numpy()), index=carry.index),
+                            shortfall=pd.DataFrame({
+                                "employee_id": shortfall["employee_id"].to_numpy(dtype=object),
+                                "quarter": shortfall["quarter"].to_numpy(dtype=object),
+                                "base": narrow(shortfall["base"].to_numpy()),
+                                "unfilled": narrow(shortfall["unfilled"].to_numpy())}),
+                            last_quarter=q)
     return (rows if exact else ledger_text.table(rows)), new_state
 
 
+def exact_amounts(rows: pd.DataFrame) -> pd.DataFrame:
+    """The exact amounts of exact rows, as Fractions (for checks): commission, backpay,
+    service, factor (fixed + variable × coefficient) and bonus (their sum × factor)."""
+    terms = rows["params"].to_numpy(dtype=object)
+    rate = np.array([t.rate for t in terms], dtype=object)
+    commission = obj(rows["commission_base"].to_numpy()) * rate
+    backpay = obj(rows["backpay_base"].to_numpy()) * rate
+    service = obj(rows["service_revenue"].to_numpy()) * np.array([t.service_rate for t in terms], dtype=object)
+    factor = np.array([t.fixed_weight + t.variable_weight * c for t, c in zip(terms, rows["kpi_coefficient"])],
+                      dtype=object)
+    fractions = {k: [Fraction(v) for v in a] for k, a in
+                 dict(commission=commission, backpay=backpay, service=service, factor=factor).items()}
+    out = pd.DataFrame(fractions, index=rows.index, dtype=object)
+    out["bonus"] = (out["commission"] + out["backpay"] + out["service"]) * out["factor"]
+    return out
+
+
 # helpers -----------------------------------------------------------------------------------
-def _per_person(values: pd.Series, owners: pd.Series, ids: pd.Index) -> np.ndarray:
-    """Sum of `values` per owner, in the order of `ids` (0 for who has none)."""
-    out = np.zeros(len(ids), dtype="int64")
-    at = ids.get_indexer(owners.to_numpy())
-    mine = at >= 0
-    np.add.at(out, at[mine], values.to_numpy()[mine].astype("int64"))
+def _sum_by(values, owners: np.ndarray, n: int, like) -> np.ndarray:
+    """Sum of `values` per owner position (0..n-1), in the width of `like` (0 for who has none)."""
+    out = np.zeros(n, dtype=np.asarray(like).dtype)
+    if out.dtype == object:
+        out[:] = 0
+    np.add.at(out, owners, np.asarray(values).astype(out.dtype))
     return out
 
 
-ZERO = Fraction(0)
-
-
-def _exact(num, den) -> np.ndarray:
-    """Fractions num / den of object ints (den > 0, one or one per value); one shared 0."""
-    num = obj(num)
-    dens = np.broadcast_to(obj(den), num.shape).tolist()
-    out = np.empty(len(num), dtype=object)
-    out[:] = [ZERO if n == 0 else Fraction(n, d) for n, d in zip(num.tolist(), dens)]
-    return out
-
-
-def _shared(num, den) -> np.ndarray:
-    """Fractions num / den, one object per distinct pair (a factor takes a few values)."""
-    seen: dict = {}
-    out = np.empty(len(num), dtype=object)
-    out[:] = [seen[k] if k in seen else seen.setdefault(k, Fraction(*k)) for k in zip(num.tolist(), den.tolist())]
+def _before(values: np.ndarray, owners: np.ndarray) -> np.ndarray:
+    """Per owner, the sum of the values before each one (in their order): a cumulative sum
+    over the values grouped by owner, less each group's start."""
+    if len(values) == 0:
+        return values
+    order = np.argsort(owners, kind="stable")
+    v = values[order]
+    total = np.cumsum(v)
+    starts = np.r_[True, owners[order][1:] != owners[order][:-1]]
+    first = np.maximum.accumulate(np.where(starts, np.arange(len(v)), 0))
+    out = np.empty_like(values)
+    out[order] = total - v - (total[first] - v[first])
     return out
 
 
 def _half_up(num, den) -> np.ndarray:
-    """num / den in fen, halves up (四舍五入), as int64."""
-    if len(num) == 0:
-        return np.zeros(0, dtype="int64")
-    return round_half_up(num, den).astype("int64")
+    """num / den in fen, halves away from zero (四舍五入), in the width of num."""
+    return half_up(num, den)
 
 
-def _factor(coef: np.ndarray, p: LedgerParams) -> tuple[np.ndarray, np.ndarray]:
-    """fixed + variable × coefficient per person, as integer numerator and denominator arrays."""
-    c_n = np.array([f.numerator for f in coef], dtype=object)
-    c_d = np.array([f.denominator for f in coef], dtype=object)
-    fw, vw = p.fixed_weight, p.variable_weight
-    return (fw.numerator * vw.denominator * c_d + vw.numerator * fw.denominator * c_n,
-            fw.denominator * vw.denominator * c_d)
+def _repeat(value, n: int) -> np.ndarray:
+    """An object array holding `value` n times (one object, shared)."""
+    out = np.empty(n, dtype=object)
+    out[:] = [value] * n
+    return out
 
 
 def _fraction(value) -> Fraction | None:
@@ -335,8 +380,9 @@ def _fractions(values: pd.Series) -> list:
     return out
 
 
-def _inputs(frame: pd.DataFrame, label: str) -> pd.DataFrame:
-    """The quarter's table with fen as int64, flags as bool, coefficients as Fraction."""
+def _inputs(frame: pd.DataFrame, label: str) -> dict:
+    """The quarter's table as arrays: fen as int64, flags as bool, coefficients as Fractions
+    with their numerators and denominators; every problem listed together."""
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise ValueError(f"ledger {label}: column(s) {', '.join(missing)} missing; "
@@ -344,32 +390,43 @@ def _inputs(frame: pd.DataFrame, label: str) -> pd.DataFrame:
     df = frame.reset_index(drop=True)
     ids = df["employee_id"]
     problems = [f"employee {i}: appears more than once" for i in ids[ids.duplicated()].unique()]
-    out = pd.DataFrame({"employee_id": ids.astype(object)})
+    out = {"employee_id": ids.to_numpy(dtype=object)}
     for col in ("credited", "target", "service_revenue"):
         raw = df[col] if col in df else pd.Series(0, index=df.index)
         if isinstance(raw.dtype, np.dtype) and raw.dtype.kind == "i":      # whole fen already
-            values = raw.astype("int64")
-            bad = values < 0 if col == "target" else pd.Series(False, index=df.index)
+            values = raw.to_numpy().astype("int64")
+            bad = values < 0 if col == "target" else np.zeros(len(df), dtype=bool)
         else:
-            values = pd.Series(_fractions(raw), index=df.index, dtype=object)
-            bad = values.map(lambda f: f is None or f.denominator != 1 or (col == "target" and f < 0))
-            values = values.where(~bad, 0).map(int)
+            f = pd.Series(_fractions(raw), index=df.index, dtype=object)
+            bad = f.map(lambda v: v is None or v.denominator != 1 or (col == "target" and v < 0)).to_numpy(bool)
+            values = f.where(~bad, 0).map(int).to_numpy(dtype=object).astype("int64")
         problems += [f"employee {i}: {col} {v!r} is not a whole number of fen"
                      + (" >= 0" if col == "target" else "")
                      for i, v in zip(ids[bad], df.loc[bad, col] if col in df else [])]
-        out[col] = values.astype("int64")
+        out[col] = values
     for col in ("is_new_hire_quarter", "left"):
         flags = df[col] if col in df else pd.Series(False, index=df.index)
-        out[col] = flags.astype(object).where(flags.notna(), False).astype(bool)
-    met = df["manager_department_met"] if "manager_department_met" in df else pd.Series(None, index=df.index)
-    out["manager_department_met"] = met.astype(object).where(met.notna(), None).map(
-        lambda v: None if v is None else bool(v))
-    coef = pd.Series(_fractions(df["kpi_coefficient"]), index=df.index, dtype=object)
-    bad = pd.Series([f is None or not 0 <= f.numerator <= f.denominator for f in coef], index=df.index,
-                    dtype=bool)
+        if flags.dtype != bool:
+            flags = flags.astype(object).where(flags.notna(), False).astype(bool)
+        out[col] = flags.to_numpy()
+    met = df["manager_department_met"].to_numpy(dtype=object) if "manager_department_met" in df \
+        else np.full(len(df), None, dtype=object)
+    unknown = pd.isna(met)
+    out["department_blocked"] = ~unknown & ~np.where(unknown, True, met).astype(bool)   # given and false
+
+    # coefficients: each distinct object converted once (the quarter frame shares them)
+    raw = df["kpi_coefficient"].to_numpy(dtype=object)
+    codes, first = _same_objects(raw)
+    made = _fractions(raw[first])
+    wrong = np.array([f is None or not 0 <= f.numerator <= f.denominator for f in made], dtype=bool)
+    bad = wrong[codes] if len(codes) else np.zeros(0, dtype=bool)
     problems += [f"employee {i}: kpi_coefficient {v!r} is not in [0, 1]"
                  for i, v in zip(ids[bad], df.loc[bad, "kpi_coefficient"])]
-    out["kpi_coefficient"] = coef
     if problems:
         raise ValueError(f"ledger {label}: " + "; ".join(problems))
+    coef = np.empty(len(made), dtype=object)
+    coef[:] = made
+    out["kpi_coefficient"] = coef[codes]
+    out["coefficient_n"] = narrow(np.array([f.numerator for f in made], dtype=object))[codes]
+    out["coefficient_d"] = narrow(np.array([f.denominator for f in made], dtype=object))[codes]
     return out

@@ -1,7 +1,9 @@
 """Readable side of the commission ledger: each row's formula, the entries it filled, the table.
 
-Texts are built column-wise, each part only for the rows it applies to; only the formatting
-of a single number into '5,200' or '5,200.37' works value by value.
+Texts are built on whole columns in C (pyarrow string kernels): a number is formatted as
+'5,200' or '5,200.37' from its digit groups, each part of a text only for the rows it
+applies to, and the parts joined once. The formula is written when the statement table is
+made (`table`), from the exact rows; the texts of the entries filled come with the rows.
 """
 
 from __future__ import annotations
@@ -11,100 +13,152 @@ from fractions import Fraction
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from ..exact import obj, round_half_up, to_decimal
+from ..exact import fit, half_up, largest, narrow, obj, to_decimal
 
 TABLE_COLUMNS = ["quarter", "employee_id", "credited", "carry_in", "X", "base", "target", "case",
                  "commission", "backpay", "service_commission", "kpi_coefficient", "bonus",
                  "floating_wage_paid", "withheld", "shortfall_after", "carry_out", "formula", "filled"]
 MONEY = ["credited", "carry_in", "X", "base", "target", "commission", "backpay",
          "service_commission", "bonus", "withheld", "shortfall_after", "carry_out"]
+NO_FLOATING = "; no floating wage: department target not met"
 
 
 def table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Exact rows → the statement table: money as Decimal yuan with 2 places."""
-    out = {c: rows[c].to_numpy() for c in TABLE_COLUMNS}
+    """Exact rows → the statement table: money as Decimal yuan with 2 places, the formulas written."""
+    if len(rows) == 0:
+        return empty_rows()
+    out = {c: rows[c].to_numpy() for c in TABLE_COLUMNS if c != "formula"}
     for col in MONEY:
-        out[col] = to_decimal(out[col])
-    out["kpi_coefficient"] = _per_value(out["kpi_coefficient"], _decimal)
-    return pd.DataFrame(out, columns=TABLE_COLUMNS)
+        out[col] = _decimals(out[col])
+    out["kpi_coefficient"] = _per_object(out["kpi_coefficient"], _decimal)
+    out["formula"] = formulas(rows)
+    return pd.DataFrame({c: pd.Series(out[c], dtype=out[c].dtype, copy=False) for c in TABLE_COLUMNS})
 
 
 def empty_rows() -> pd.DataFrame:
     return pd.DataFrame(columns=TABLE_COLUMNS)
 
 
-def describe(rows: pd.DataFrame, fills: pd.DataFrame, p, year_end: bool) -> tuple[pd.Series, pd.Series]:
-    """(formula, filled) texts of a quarter's exact rows; `fills` = entries filled this quarter.
-
-    Each case's text, and each part after it, is built for the rows it applies to only.
-    """
-    rows = rows.reset_index(drop=True)
-    ids = rows["employee_id"].to_numpy()
+def formulas(rows: pd.DataFrame) -> np.ndarray:
+    """The formula text of each exact row (object array), quarter by quarter's terms."""
+    terms = rows["params"].to_numpy(dtype=object)
+    codes, first = _same_objects(terms)
+    out = np.empty(len(rows), dtype=object)
     col = {c: rows[c].to_numpy() for c in rows.columns}
-    r = _pct(p.rate)
-    case, x, base, target = col["case"], col["X"], col["base"], col["target"]
-    filled, before, paid_out = col["filled_total"], col["shortfall_before"], col["carry_paid_out"]
-    ledger = round_half_up(obj(col["commission_base"] - paid_out) * p.rate.numerator, p.rate.denominator)
-    carry = col["carry_out"] + paid_out + col["carry_lapsed"]
-    floating = np.where(col["department_blocked"].astype(bool), "; no floating wage: department target not met",
-                        "; floating wage").astype(object)
-    cases = {
-        "new": lambda i: "new hire, no task: " + _yuan(x[i]) + f" × {r} = " + _yuan(ledger[i]),
-        1: lambda i: "case 1: X " + _yuan(x[i]) + " < base " + _yuan(base[i]) + ": no commission; " +
-        _yuan(col["withheld"][i]) + " withheld; shortfall " + _yuan(base[i] - x[i]) + " recorded",
-        2: lambda i: "case 2: " + _yuan(x[i]) + f" × {r} = " + _yuan(ledger[i]),
-        3: lambda i: "case 3: (max(0, " + _yuan(x[i] - base[i]) + " − " + _yuan(before[i]) + ") + " +
-        _yuan(base[i]) + f") × {r} = " + _yuan(ledger[i]),
-        4: lambda i: "case 4: target " + _yuan(target[i]) + f" × {r} = " + _yuan(ledger[i]) + floating[i] +
-        "; carry " + _yuan(carry[i]),
-        5: lambda i: "case 5: (" + _yuan(base[i]) + " + min(" + _yuan(x[i] - base[i] - filled[i]) + ", " +
-        _yuan(target[i] - base[i]) + f")) × {r} = " + _yuan(ledger[i]) + floating[i] + "; carry " + _yuan(carry[i]),
-        6: lambda i: np.where(filled[i] > 0, "case 6: (" + _yuan(x[i]) + " − filled " + _yuan(filled[i]) + ")",
-                              "case 6: " + _yuan(x[i])) + f" × {r} = " + _yuan(ledger[i]) + floating[i] + "; no carry",
-    }
-    text = np.full(len(rows), "", dtype=object)
-    for key, build in cases.items():
-        i = np.flatnonzero(case == key)
-        if len(i):
-            text[i] = build(i)
-    i = np.flatnonzero(col["carry_in"] != 0)
-    text[i] = "X = " + _yuan(col["credited"][i]) + " + carry " + _yuan(col["carry_in"][i]) + " = " + \
-        _yuan(x[i]) + "; " + text[i]
+    for k, at in enumerate(first):
+        i = np.flatnonzero(codes == k) if len(first) > 1 else np.arange(len(rows))
+        out[i] = _formulas({c: v[i] for c, v in col.items()}, terms[at])
+    return out
 
-    done = fills[fills["done"]]
-    items = done["quarter"].to_numpy(dtype=object) + " base " + _yuan(done["base"].to_numpy())
-    joined = _per_person(items, done["employee_id"], ids, " + ").to_numpy(dtype=object)
-    count = done.groupby("employee_id")["base"].size().reindex(ids, fill_value=0).to_numpy()
-    joined = np.where(count > 1, "(" + joined + ")", joined)
-    who = np.where(col["left"].astype(bool), "leaving", "year end").astype(object)
-    fixed, variable = _pct(p.fixed_weight), _pct(p.variable_weight)
-    amount_n = obj(col["commission_base"] + col["backpay_base"]) * p.rate.numerator * p.service_rate.denominator \
-        + obj(col["service_revenue"]) * p.service_rate.numerator * p.rate.denominator
-    amount_d = p.rate.denominator * p.service_rate.denominator
+
+def _formulas(col: dict, p) -> np.ndarray:
+    """Formula texts of rows sharing one quarter's terms `p`."""
+    n = len(col["case"])
+    r = f" × {_pct(p.rate)} = "
+    case = col["case"]
+    is_new = case == "new"
+    code = np.where(is_new, 0, case).astype(np.int64)
+    x, base, target = col["X"], col["base"], col["target"]
+    filled, before, paid_out = col["filled_total"], col["shortfall_before"], col["carry_paid_out"]
+    x_t = _yuan(x)
+    ledger_t = _yuan(_times(col["commission_base"] - paid_out, p.rate))
+    carry = col["carry_out"] + paid_out + col["carry_lapsed"]
+    floating = pa.array(np.where(col["department_blocked"].astype(bool), NO_FLOATING, "; floating wage"), pa.string())
+
+    def take(a, i):
+        return a.take(pa.array(i))
+
+    cases = {
+        0: lambda i: ["new hire, no task: ", take(x_t, i), r, take(ledger_t, i)],
+        1: lambda i: ["case 1: X ", take(x_t, i), " < base ", _yuan(base[i]), ": no commission; ",
+                      _yuan(col["withheld"][i]), " withheld; shortfall ", _yuan(base[i] - x[i]), " recorded"],
+        2: lambda i: ["case 2: ", take(x_t, i), r, take(ledger_t, i)],
+        3: lambda i: ["case 3: (max(0, ", _yuan(x[i] - base[i]), " − ", _yuan(before[i]), ") + ",
+                      _yuan(base[i]), ") × ", _pct(p.rate), " = ", take(ledger_t, i)],
+        4: lambda i: ["case 4: target ", _yuan(target[i]), r, take(ledger_t, i), take(floating, i),
+                      "; carry ", _yuan(carry[i])],
+        5: lambda i: ["case 5: (", _yuan(base[i]), " + min(", _yuan(x[i] - base[i] - filled[i]), ", ",
+                      _yuan(target[i] - base[i]), ")) × ", _pct(p.rate), " = ", take(ledger_t, i),
+                      take(floating, i), "; carry ", _yuan(carry[i])],
+        6: lambda i: [pc.if_else(pa.array(filled[i] > 0),
+                                 _join(["case 6: (", take(x_t, i), " − filled ", _yuan(filled[i]), ")"]),
+                                 _join(["case 6: ", take(x_t, i)])),
+                      r, take(ledger_t, i), take(floating, i), "; no carry"],
+    }
+    pieces, order = [], []
+    for key, build in cases.items():
+        i = np.flatnonzero(code == key)
+        if len(i):
+            pieces.append(_join(build(i)))
+            order.append(i)
+    where = np.empty(n, dtype=np.int64)
+    where[np.concatenate(order)] = np.arange(n)
+    text = pa.concat_arrays(pieces).take(pa.array(where))
+
+    who = pa.array(np.where(col["left"].astype(bool), "leaving", "year end"), pa.string())
+    rate, srate = p.rate, p.service_rate
+    amount = col["commission_base"] + col["backpay_base"]
+    amount_top = largest(amount, col["service_revenue"])
+    amount_n, service_n = fit([amount, col["service_revenue"]],
+                              2 * amount_top * (rate.numerator * srate.denominator + srate.numerator * rate.denominator)
+                              + rate.denominator * srate.denominator)
+    amount_n = amount_n * rate.numerator * srate.denominator + service_n * srate.numerator * rate.denominator
+    amount_d = rate.denominator * srate.denominator
+    coefficient = _per_object(col["kpi_coefficient"], lambda f: _number(Fraction(f)))
     parts = [
-        (col["backpay"] != 0, lambda i: "back-pay " + joined[i] + f" × {r} = " + _yuan(col["backpay"][i])),
-        (col["service_revenue"] != 0, lambda i: "service " + _yuan(col["service_revenue"][i]) +
-         f" × {_pct(p.service_rate)} = " + _yuan(col["service_commission"][i])),
-        (paid_out != 0, lambda i: who[i] + ": carry " + _yuan(paid_out[i]) + f" × {r} = " +
-         _yuan(round_half_up(obj(paid_out[i]) * p.rate.numerator, p.rate.denominator)) + " paid out"),
-        (col["carry_lapsed"] != 0, lambda i: who[i] + ": carry " + _yuan(col["carry_lapsed"][i]) + " lapses"),
-        (col["shortfall_lapsed"] != 0, lambda i: who[i] + ": shortfall " + _yuan(col["shortfall_lapsed"][i]) +
-         " lapses"),
-        (amount_n != 0, lambda i: "bonus " + _yuan(round_half_up(amount_n[i], amount_d)) +
-         f" × ({fixed} + {variable} × " + _per_value(col["kpi_coefficient"][i], lambda f: _number(Fraction(f))) +
-         ") = " + _yuan(col["bonus"][i])),
+        (col["carry_in"] != 0, lambda i: ["X = ", _yuan(col["credited"][i]), " + carry ", _yuan(col["carry_in"][i]),
+                                          " = ", take(x_t, i), "; "]),
+        None,                                                   # the case text
+        (col["backpay"] != 0, lambda i: ["; back-pay ", pa.array(col["backpay_from"][i], pa.string()), r,
+                                         _yuan(col["backpay"][i])]),
+        (col["service_revenue"] != 0, lambda i: ["; service ", _yuan(col["service_revenue"][i]),
+                                                 f" × {_pct(srate)} = ", _yuan(col["service_commission"][i])]),
+        (paid_out != 0, lambda i: ["; ", take(who, i), ": carry ", _yuan(paid_out[i]), r,
+                                   _yuan(_times(paid_out[i], rate)), " paid out"]),
+        (col["carry_lapsed"] != 0, lambda i: ["; ", take(who, i), ": carry ", _yuan(col["carry_lapsed"][i]),
+                                              " lapses"]),
+        (col["shortfall_lapsed"] != 0, lambda i: ["; ", take(who, i), ": shortfall ",
+                                                  _yuan(col["shortfall_lapsed"][i]), " lapses"]),
+        (amount_n != 0, lambda i: ["; bonus ", _yuan(half_up(amount_n[i], amount_d)),
+                                   f" × ({_pct(p.fixed_weight)} + {_pct(p.variable_weight)} × ",
+                                   pa.array(coefficient[i], pa.string()), ") = ", _yuan(col["bonus"][i])]),
     ]
-    for applies, build in parts:
+    joined = []
+    for part in parts:
+        if part is None:
+            joined.append(text)
+            continue
+        applies, build = part
         i = np.flatnonzero(np.asarray(applies, dtype=bool))
         if len(i):
-            text[i] = text[i] + "; " + build(i)
+            joined.append(_place(_join(build(i)), i, n))
+    return _join(joined).to_numpy(zero_copy_only=False)
 
-    lines = (fills["quarter"].to_numpy(dtype=object) + " " + _yuan(fills["fill"].to_numpy()) + " of " +
-             _yuan(fills["unfilled"].to_numpy()) +
-             np.where(fills["done"], " (filled: back-pay on base " + _yuan(fills["base"].to_numpy()) + ")",
-                      " (" + _yuan(fills["open"].to_numpy()) + " still open)"))
-    return pd.Series(text, dtype=object), _per_person(lines, fills["employee_id"], ids, "; ")
+
+def fill_texts(ids, owners, quarter, base, unfilled, fill, still, done) -> tuple[np.ndarray, np.ndarray]:
+    """(filled, backpay_from) per person of `ids` from the entries filled this quarter (owners:
+    positions in ids, oldest first): every entry's fill, and the bases paid back, joined per person."""
+    n = len(ids)
+    if len(owners) == 0:
+        empty = np.empty(n, dtype=object)
+        empty[:] = ""
+        return empty, empty.copy()
+    quarter = pa.array(quarter, pa.string())
+    base_t = _yuan(base)
+    done = np.asarray(done, dtype=bool)
+    lines = _join([quarter, " ", _yuan(fill), " of ", _yuan(unfilled),
+                   pc.if_else(pa.array(done), _join([" (filled: back-pay on base ", base_t, ")"]),
+                              _join([" (", _yuan(still), " still open)"]))])
+    filled = _per_owner(lines.to_numpy(zero_copy_only=False), owners, n, "; ")
+    d = np.flatnonzero(done)
+    items = _join([quarter.take(pa.array(d)), " base ", base_t.take(pa.array(d))]).to_numpy(zero_copy_only=False)
+    joined = _per_owner(items, owners[d], n, " + ")
+    count = np.bincount(owners[d], minlength=n)
+    joined[count > 1] = "(" + joined[count > 1] + ")"
+    return filled, joined
 
 
 # formatting ---------------------------------------------------------------------------------
@@ -114,22 +168,81 @@ def _money(fen) -> str:
     return ("-" if v < 0 else "") + f"{whole:,}" + (f".{cent:02d}" if cent else "")
 
 
-def _yuan(values) -> np.ndarray:
-    """Fen → '5,200' / '5,200.37', as an object array (positional)."""
-    return np.array([_money(v) for v in np.asarray(values, dtype=object).tolist()] or [], dtype=object)
+def _yuan(values) -> pa.Array:
+    """Fen → '5,200' / '5,200.37' (arrow strings, positional): the digit groups of the whole
+    yuan joined by commas, the fen after a point when not 0."""
+    v = np.asarray(values)
+    if v.dtype == object:
+        v = narrow(v)
+    if v.dtype == object or (len(v) and v.min() == np.iinfo(np.int64).min):     # beyond int64
+        return pa.array([_money(x) for x in v.tolist()], pa.string())
+    if len(v) == 0:
+        return pa.array([], pa.string())
+    v = v.astype(np.int64, copy=False)
+    mag = np.abs(v)
+    whole, cent = mag // 100, mag % 100
+    groups = sum((whole >= 10 ** (3 * k)).astype(np.int64) for k in range(1, 7))     # below the top one
+    parts = [pc.cast(pa.array(whole // np.power(10 ** 3, groups)), pa.string())]
+    for k in range(int(groups.max()) - 1, -1, -1):
+        three = pc.utf8_lpad(pc.cast(pa.array(whole // 10 ** (3 * k) % 1000), pa.string()), 3, "0")
+        parts.append(pc.if_else(pa.array(groups > k), _join([",", three]), ""))
+    if cent.any():
+        two = pc.utf8_lpad(pc.cast(pa.array(cent), pa.string()), 2, "0")
+        parts.append(pc.if_else(pa.array(cent > 0), _join([".", two]), ""))
+    if (v < 0).any():
+        parts.insert(0, pc.if_else(pa.array(v < 0), "-", ""))
+    return _join(parts)
 
 
-def _per_value(values, fn) -> np.ndarray:
-    """fn of each Fraction-like value, made once per distinct (numerator, denominator)."""
-    seen, out = {}, []
-    for v in values:
-        key = (v.numerator, v.denominator) if isinstance(v, Fraction) else (type(v), v)
-        if key not in seen:
-            seen[key] = fn(v)
-        out.append(seen[key])
-    arr = np.empty(len(out), dtype=object)
-    arr[:] = out
-    return arr
+def _join(parts: list) -> pa.Array:
+    """Element-wise concatenation of arrow string arrays of one length and plain strings."""
+    return pc.binary_join_element_wise(*[pa.scalar(p, pa.string()) if isinstance(p, str) else p for p in parts], "")
+
+
+def _place(text: pa.Array, i: np.ndarray, n: int) -> pa.Array:
+    """Texts of rows `i` put at their rows among n, '' elsewhere."""
+    where = np.full(n, len(i), dtype=np.int64)
+    where[i] = np.arange(len(i))
+    return pa.concat_arrays([text, pa.array([""], pa.string())]).take(pa.array(where))
+
+
+def _times(values, rate: Fraction) -> np.ndarray:
+    """values × rate rounded half up to the fen, int64 while it provably fits."""
+    (v,) = fit([np.asarray(values)], largest(np.asarray(values)) * 2 * rate.numerator + rate.denominator)
+    return half_up(v * rate.numerator, rate.denominator)
+
+
+def _decimals(values) -> np.ndarray:
+    """Fen → Decimal yuan with 2 places, each distinct value made once (from its text 'fenE-2')."""
+    a = np.asarray(values)
+    if a.dtype == object:
+        a = narrow(a)
+    if a.dtype == object or a.dtype.kind not in "iu":
+        return np.array(to_decimal(a), dtype=object) if len(a) else np.empty(0, dtype=object)
+    codes, distinct = pd.factorize(a)
+    text = pc.binary_join_element_wise(pc.cast(pa.array(distinct), pa.string()), "E-2", "")
+    made = np.empty(len(distinct), dtype=object)
+    made[:] = list(map(Decimal, text.to_pylist()))
+    return made[codes]
+
+
+def _per_object(values, fn) -> np.ndarray:
+    """fn of each value of an object array, made once per distinct object."""
+    values = np.asarray(values, dtype=object)
+    codes, first = _same_objects(values)
+    made = np.empty(len(first), dtype=object)
+    made[:] = [fn(v) for v in values[first]]
+    return made[codes]
+
+
+def _same_objects(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, first position of each code) of an object array, grouped by identity."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    codes, _ = pd.factorize(np.fromiter(map(id, values), dtype=np.uint64, count=len(values)))
+    first = np.zeros(codes.max() + 1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]
+    return codes, first
 
 
 def _decimal(value: Fraction) -> Decimal:
@@ -145,11 +258,16 @@ def _pct(value: Fraction) -> str:
     return _number(Fraction(value) * 100) + "%"
 
 
-def _per_person(texts, owners, ids, sep: str) -> pd.Series:
-    """Texts joined per owner in the order of `ids` ('' for who has none)."""
-    texts = pd.Series(np.asarray(texts, dtype=object), index=np.asarray(owners, dtype=object), dtype=object)
+def _per_owner(texts: np.ndarray, owners: np.ndarray, n: int, sep: str) -> np.ndarray:
+    """Texts joined per owner position (0..n-1), in their order ('' for who has none)."""
+    out = np.empty(n, dtype=object)
+    out[:] = ""
     if len(texts) == 0:
-        return pd.Series([""] * len(ids), dtype=object)
-    twice = texts.index.duplicated(keep=False)           # most owners have one text: no join
-    joined = pd.concat([texts[~twice], texts[twice].groupby(level=0, sort=False).agg(sep.join)])
-    return pd.Series(joined.reindex(ids, fill_value="").to_numpy(), dtype=object)
+        return out
+    s = pd.Series(np.asarray(texts, dtype=object), index=owners, dtype=object)
+    twice = s.index.duplicated(keep=False)          # most owners have one text: no join
+    out[s.index[~twice]] = s[~twice].to_numpy()
+    if twice.any():
+        joined = s[twice].groupby(level=0, sort=False).agg(sep.join)
+        out[joined.index.to_numpy()] = joined.to_numpy()
+    return out
