@@ -51,6 +51,19 @@ def micro(inputs, table: str, column: str, memo: Memo | None = None) -> np.ndarr
                                          lambda: ints64(getattr(inputs, table)[column]))
 
 
+def centi(inputs, table: str, column: str, memo: Memo | None = None) -> np.ndarray:
+    """The column as integers of centipoints (micro-units rounded half-up; missing → 0)."""
+    memo = memo or memo_of(inputs)
+    return memo.get(("centi", table, column), _on(inputs, (table, column)),
+                    lambda: half_up(micro(inputs, table, column, memo), MICRO // CENT))
+
+
+def given(inputs, table: str, column: str, memo: Memo | None = None) -> np.ndarray:
+    """Which values of the column are not missing."""
+    return (memo or memo_of(inputs)).get(("given", table, column), _on(inputs, (table, column)),
+                                         lambda: present(getattr(inputs, table)[column].to_numpy(dtype=object)))
+
+
 def roster_codes(inputs, memo: Memo | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(code of each roster row's employee id, the distinct ids): a missing id has a code of its own."""
     def make():
@@ -83,7 +96,8 @@ def prepare(inputs) -> None:
     """Work out now, once, the integers and codes every scoring of `inputs` reads."""
     memo = memo_of(inputs)
     roster_codes(inputs, memo)
-    codes(inputs, "roster", "card", memo)
+    if "card" in inputs.roster:
+        codes(inputs, "roster", "card", memo)
     for column in ("hire_date", "leave_date"):
         roster_dates(inputs, column, memo)
     for table in ("actuals", "targets", "ratings", "adjustments", "events"):
@@ -91,13 +105,16 @@ def prepare(inputs) -> None:
         if frame is None or frame.empty:
             continue
         people_codes(inputs, table, memo)
-        codes(inputs, table, "period", memo)
-        codes(inputs, table, "event" if table == "events" else "indicator", memo)
+        for column in ("period", "event" if table == "events" else "indicator", "rater_role", "level"):
+            if column in frame and (column not in ("rater_role", "level") or table == "ratings"):
+                codes(inputs, table, column, memo)
         for column in SCORED.get(table, ()):
-            micro(inputs, table, column, memo)
-        if table == "ratings":
-            codes(inputs, table, "rater_role", memo)
-            codes(inputs, table, "level", memo)
+            if column in frame:
+                micro(inputs, table, column, memo)
+                if table in ("ratings", "adjustments"):
+                    centi(inputs, table, column, memo)
+                if table == "ratings":
+                    given(inputs, table, column, memo)
 
 
 class Tables:
@@ -134,7 +151,7 @@ class Tables:
             if len(bases) == 1:
                 t[name + ":rows"] = [np.flatnonzero(group == 0)]
             else:                                   # table rows by base, in table order
-                order = np.argsort(group, kind="stable")
+                order = np.argsort(group.astype(np.int16) if len(bases) < 2**15 else group, kind="stable")
                 cut = np.searchsorted(group[order], np.arange(len(bases) + 1))
                 t[name + ":rows"] = [order[cut[g]:cut[g + 1]] for g in range(len(bases))]
             t[name + ":row"] = row
@@ -149,20 +166,21 @@ class Tables:
         return np.r_[self.labels.get_indexer(names), -1][got]
 
     def _rows(self, table: str) -> dict:
-        """The rows of the people and units scored (`at`: their rows in the frame), their key and indicator codes."""
+        """The rows of the people and units scored (`at`: their rows in the frame, None: all), their key
+        and their indicator codes."""
         unit = self._units(table)
         person = self.person[people_codes(self.inputs, table, self.memo)]
         inside = (unit >= 0) & (person >= 0)
-        at = np.flatnonzero(inside)
+        at = None if inside.all() else np.flatnonzero(inside)
         ind, names = codes(self.inputs, table, "indicator", self.memo)
-        return {"key": unit[at] * len(self.ids) + person[at], "ind": ind[at], "ind_names": names, "at": at,
-                "frame": getattr(self.inputs, table)}
+        return {"key": _take(unit, at) * len(self.ids) + _take(person, at), "ind": _take(ind, at),
+                "ind_names": names, "at": at, "frame": getattr(self.inputs, table)}
 
     def _measures(self, table: str, column: str) -> dict:
         if self._frame(table, []) is None:
             return _empty_measures()
         out = self._rows(table)
-        out["value"] = micro(self.inputs, table, column, self.memo)[out["at"]]
+        out["value"] = _take(micro(self.inputs, table, column, self.memo), out["at"])
         return out
 
     def _ratings(self) -> dict:
@@ -170,27 +188,26 @@ class Tables:
             return {**_empty_measures(), "role": _none(), "level": _none(), "level_names": [],
                     "has_score": np.zeros(0, dtype=bool), "score": _none()}
         out = self._rows("ratings")
-        at, frame = out["at"], out["frame"]
+        at, frame, size = out["at"], out["frame"], len(out["key"])
         role, role_names = codes(self.inputs, "ratings", "rater_role", self.memo)
-        out["role"] = np.r_[pd.Index(RATER_ROLES).get_indexer(role_names), -1][role[at]]
+        out["role"] = np.r_[pd.Index(RATER_ROLES).get_indexer(role_names), -1][_take(role, at)]
         if "level" in frame:
             level, names = codes(self.inputs, "ratings", "level", self.memo)
-            out["level"], out["level_names"] = level[at], [str(v) for v in names]   # levels match as text: 3 is "3"
+            out["level"], out["level_names"] = _take(level, at), [str(v) for v in names]   # levels match as text
         else:
-            out["level"], out["level_names"] = np.full(len(at), -1, dtype=np.int64), []
+            out["level"], out["level_names"] = np.full(size, -1, dtype=np.int64), []
         if "score" in frame:
-            out["has_score"] = present(frame["score"].to_numpy(dtype=object)[at])
-            score = micro(self.inputs, "ratings", "score", self.memo)[at]
+            out["has_score"] = _take(given(self.inputs, "ratings", "score", self.memo), at)
+            out["score"] = _take(centi(self.inputs, "ratings", "score", self.memo), at)
         else:
-            out["has_score"], score = np.zeros(len(at), dtype=bool), np.zeros(len(at), dtype=np.int64)
-        out["score"] = half_up(score, MICRO // CENT)      # centipoints
+            out["has_score"], out["score"] = np.zeros(size, dtype=bool), np.zeros(size, dtype=np.int64)
         return out
 
     def _adjustments(self) -> dict:
         if self._frame("adjustments", []) is None:
             return {**_empty_measures(), "points": _none()}
         out = self._rows("adjustments")
-        out["points"] = half_up(micro(self.inputs, "adjustments", "points", self.memo)[out["at"]], MICRO // CENT)
+        out["points"] = _take(centi(self.inputs, "adjustments", "points", self.memo), out["at"])
         return out
 
     def _events(self) -> dict:
@@ -211,6 +228,16 @@ class Tables:
         return {"month_key": key(unit_of_month), "quarter_key": key(unit_of_quarter),
                 "event": event, "event_names": event_names,
                 "count": np.asarray(frame["count"], dtype=np.int64)}
+
+
+def _take(values: np.ndarray, at: np.ndarray | None) -> np.ndarray:
+    """values[at], or all of them when `at` is None."""
+    return values if at is None else values[at]
+
+
+def _frame_rows(t: dict, hit: np.ndarray) -> np.ndarray:
+    """The rows of the frame of table rows `hit` (positions among the rows scored)."""
+    return hit if t["at"] is None else t["at"][hit]
 
 
 def _none() -> np.ndarray:
@@ -289,10 +316,13 @@ class Gathered:
         np.add.at(counts, col * n + row, t["count"][hit])
         return wanted, counts.reshape(len(wanted), n)
 
-    def _ratings(self, t: dict) -> tuple[np.ndarray, np.ndarray]:
-        """Sum of rated centipoints and number of ratings per (indicator, role, row)."""
-        rated = {ind.key: j for j, ind in enumerate(self.card.indicators) if ind.rule_type == "levels"}
-        k, n, r = len(self.index), self.base.n, len(RATER_ROLES)
+    def _ratings(self, t: dict) -> tuple[dict, np.ndarray, np.ndarray]:
+        """Sum of rated centipoints and number of ratings per (rated indicator, role, row)."""
+        rated = {}
+        for ind in self.card.indicators:
+            if ind.rule_type == "levels":
+                rated[ind.key] = len(rated)
+        k, n, r = len(rated), self.base.n, len(RATER_ROLES)
         row, col, hit = self._place(t, rated)
         role = t["role"][hit]
         ok = role >= 0
@@ -309,17 +339,20 @@ class Gathered:
         sums = np.zeros(k * r * n, dtype=np.int64)
         np.add.at(sums, flat, np.asarray(points, dtype=np.int64))
         counts = np.bincount(flat, minlength=k * r * n).astype(np.int64)
-        return sums.reshape(k, r, n), counts.reshape(k, r, n)
+        return rated, sums.reshape(k, r, n), counts.reshape(k, r, n)
 
     def _adjustments(self, t: dict) -> dict:
-        wanted = {ind.key: j for j, ind in enumerate(self.card.indicators) if ind.rule_type == "adjustment"}
-        k, n = len(self.index), self.base.n
+        wanted = {}
+        for ind in self.card.indicators:
+            if ind.rule_type == "adjustment":
+                wanted[ind.key] = len(wanted)
+        k, n = len(wanted), self.base.n
         row, col, hit = self._place(t, wanted)
         flat = col * n + row
         total = np.zeros(k * n, dtype=np.int64)
         np.add.at(total, flat, t["points"][hit].astype(np.int64))
         count = np.bincount(flat, minlength=k * n).astype(np.int64)
-        return {"sum": total.reshape(k, n), "n": count.reshape(k, n), "flat": flat, "hit": hit}
+        return {"wanted": wanted, "sum": total.reshape(k, n), "n": count.reshape(k, n), "flat": flat, "hit": hit}
 
     # what a rule reads ------------------------------------------------------------------
     def columns(self, j: int) -> Columns:
@@ -334,21 +367,23 @@ class Gathered:
             for spec in ind.rule.get("events", ()):
                 cols[f"ev:{spec['event']}"] = counts[wanted[spec["event"]]]
         elif kind == "levels":
-            sums, counts = self.rated
+            rated, sums, counts = self.rated
+            at = rated[ind.key]
             for i, role in enumerate(RATER_ROLES):
-                cols[f"r:{role}:sum"], cols[f"r:{role}:n"] = sums[j, i], counts[j, i]
+                cols[f"r:{role}:sum"], cols[f"r:{role}:n"] = sums[at, i], counts[at, i]
         elif kind == "adjustment":
-            cols = {"adj": self.adjusted["sum"][j], "adj_n": self.adjusted["n"][j]}
+            at = self.adjusted["wanted"][ind.key]
+            cols = {"adj": self.adjusted["sum"][at], "adj_n": self.adjusted["n"][at]}
         return Columns(cols, self.base.n, self.event_names)
 
     def adjustment_notes(self, j: int) -> np.ndarray:
         """'reason (approver); …' of each row's adjustments to indicator j, in table order."""
         n, a = self.base.n, self.adjusted
-        mine = (a["flat"] // n) == j
+        mine = (a["flat"] // n) == a["wanted"][self.card.indicators[j].key]
         if not mine.any():
             return np.full(n, "", dtype=object)
         t = self.tables.adjustments
-        rows = t["frame"].iloc[t["at"][a["hit"][mine]]]
+        rows = t["frame"].iloc[_frame_rows(t, a["hit"][mine])]
         why = (rows["reason"].astype(str) + " (" + rows["approved_by"].astype(str) + ")").to_numpy(dtype=object)
         return join_groups(a["flat"][mine] % n, why, n, "; ")
 
@@ -393,7 +428,7 @@ def _source_text(tables: Tables, t: dict, source: np.ndarray) -> np.ndarray:
     frame = t["frame"]
     if not len(at):
         return out
-    rows = t["at"][source[at]]                  # rows of the frame
+    rows = _frame_rows(t, source[at])
     if "src" in frame:                          # computed actuals (perfpay.load) say where they come from
         out[at] = frame["src"].to_numpy(dtype=object)[rows]
     elif "_file" in frame:

@@ -89,8 +89,8 @@ def score_units(gathered: Gathered) -> Scored:
     return Scored(gathered, raws, points, flags)
 
 
-def _unit_totals(s: Scored, grading) -> pd.DataFrame:
-    """One row per person and unit: total (floor 0, SPEC 3.3), section subtotals, flags, grade."""
+def _unit_totals(s: Scored, grading) -> dict:
+    """One row per person and unit: total (floor 0, SPEC 3.3), section subtotals, flags, grade (columns)."""
     card, base = s.card, s.base
     points = np.vstack(s.points)
     total = np.maximum(points.sum(axis=0), 0)
@@ -98,7 +98,7 @@ def _unit_totals(s: Scored, grading) -> pd.DataFrame:
     section = {sec.key: sec.name for sec in card.sections}
     for name in dict.fromkeys(section[ind.section] for ind in card.indicators):
         rows = [j for j, ind in enumerate(card.indicators) if section[ind.section] == name]
-        out[f"sec:{name}"] = pd.array(points[rows].sum(axis=0), dtype="Int64")
+        out[f"sec:{name}"] = points[rows].sum(axis=0)
     # flags of the person's rows of this card version: indicator by indicator, unit by unit
     who, texts = [], []
     for ind, flag in zip(card.indicators, s.flags):
@@ -109,7 +109,7 @@ def _unit_totals(s: Scored, grading) -> pd.DataFrame:
     out["flags"] = joined[base.person]
     out["grade"] = grade(total, grading)
     out["months"] = np.ones(base.n, dtype=np.int64)
-    return pd.DataFrame(out, copy=False)
+    return out
 
 
 # grades and ranks ------------------------------------------------------------------------------
@@ -128,13 +128,17 @@ def grade(total_c, grading) -> np.ndarray:
 
 def rank(frame: pd.DataFrame, by: list[str]) -> pd.Series:
     """Competition ranking (1, 1, 3) on total within each group: one sort, no loop over groups."""
-    total = frame["total_c"].astype("int64").to_numpy()
-    group = np.zeros(len(frame), dtype=np.int64)
-    for c in by:
-        codes, uniques = pd.factorize(frame[c].to_numpy(dtype=object))
-        group = group * (len(uniques) + 1) + codes + 1
-    order = np.lexsort((-total, group))                 # by group, best first
-    g, t = group[order], total[order]
+    return _rank(frame["total_c"], [pd.factorize(frame[c].to_numpy(dtype=object))[0] + 1 for c in by])
+
+
+def _rank(total: pd.Series, groups: list[np.ndarray]) -> pd.Series:
+    """`rank` with the groups given as codes (each >= 0), one array per grouping column."""
+    total_c = total.astype("int64").to_numpy()
+    group = np.zeros(len(total_c), dtype=np.int64)
+    for codes in groups:
+        group = group * (int(codes.max(initial=0)) + 1) + codes
+    order = np.lexsort((-total_c, group))               # by group, best first
+    g, t = group[order], total_c[order]
     at = np.arange(len(order))
     new_group = np.r_[True, g[1:] != g[:-1]]
     new_total = new_group | np.r_[True, t[1:] != t[:-1]]
@@ -142,7 +146,7 @@ def rank(frame: pd.DataFrame, by: list[str]) -> pd.Series:
     first_of_tie = np.maximum.accumulate(np.where(new_total, at, 0))
     ranks = np.empty(len(order), dtype=np.int64)
     ranks[order] = first_of_tie - first_of_group + 1
-    return pd.Series(ranks, index=frame.index)
+    return pd.Series(ranks, index=total.index)
 
 
 def forced_distribution(frame: pd.DataFrame, grading) -> pd.DataFrame:
@@ -255,42 +259,76 @@ def score(params, inputs, period, department: str | None = None) -> Scores:
     bases = [Base(tables, np.concatenate([np.full(len(p), labels.index(label)) for label, p in members]),
                   person_at[np.concatenate([p for _, p in members])]) for _, members in plan]
     tables.place(bases)
-    scored, unit_rows = [], []
+    scored, parts = [], []
+    card_code: dict[str, int] = {}
     for (card, members), base in zip(plan, bases):
         first = Period.parse(members[0][0])
         names = {e.key: e.name for e in params.catalog(first).events.values()}
         s = score_units(Gathered(card, base, tables, card.cadence == "quarterly", names))
         scored.append(s)
-        unit_rows.append(_unit_totals(s, params.grading(first)))
-    units = pd.concat(unit_rows, ignore_index=True)
+        parts.append(_unit_totals(s, params.grading(first)))
+        card_code.setdefault(card.key, len(card_code))
+    units = _stack(parts)
     person = np.concatenate([b.person for b in bases])
+    card = np.concatenate([np.full(b.n, card_code[s.card.key]) for b, s in zip(bases, scored)])
     where = person if unique else None          # roster rows of the unit rows
-    scores, first_unit = _roll_up(units, person, period, params.grading(period))
-    explain = _explanation(scored, units, scores, period, roster, where)
-    scores = _with_people(scores, roster, None if where is None else where[first_unit])
+    scores, first_unit = _roll_up(units, person, card, list(card_code), period, params.grading(period))
+    explain = _explanation(scored, units[["period", ID, "card", "total_c", "grade"]].copy(),
+                           scores[[ID, "card", "units", "total_c", "unit_periods", "grade"]].copy(),
+                           period, roster, where)
+    scores = _with_people(scores, roster, None if where is None else where[first_unit], copy=False)
     scores = forced_distribution(scores, params.grading(period))
-    scores["rank"] = rank(scores, ["department", "card"])
-    units = _with_people(units, roster, where)
-    units["rank"] = rank(units, ["period", "department", "card"])
+    units = _with_people(units, roster, where, copy=False)
+    if where is None:
+        scores["rank"] = rank(scores, ["department", "card"])
+        units["rank"] = rank(units, ["period", "department", "card"])
+    else:
+        department = codes(inputs, "roster", "department", memo)[0][at][where] + 1
+        unit = np.concatenate([b.unit for b in bases])
+        scores["rank"] = _rank(scores["total_c"], [department[first_unit], card[first_unit]])
+        units["rank"] = _rank(units["total_c"], [unit, department, card])
     return Scores(period, scores, units, explain, notes)
 
 
-def _roll_up(units: pd.DataFrame, person: np.ndarray, period: Period, grading):
+def _stack(parts: list[dict]) -> pd.DataFrame:
+    """The unit rows of every card version in one frame, as pd.concat makes it: the columns in order
+    of first appearance, a section a card does not have missing (Int64)."""
+    names = list(dict.fromkeys(c for part in parts for c in part))
+    sizes = [len(part["total_c"]) for part in parts]
+    ends = np.cumsum([0] + sizes)
+    data = {}
+    for c in names:
+        if c.startswith("sec:"):
+            values = np.zeros(ends[-1], dtype=np.int64)
+            missing = np.ones(ends[-1], dtype=bool)
+            for part, a, b in zip(parts, ends[:-1], ends[1:]):
+                if c in part:
+                    values[a:b], missing[a:b] = part[c], False
+            data[c] = pd.arrays.IntegerArray(values, missing)
+        else:
+            data[c] = np.concatenate([part[c] for part in parts])
+    return pd.DataFrame(data, copy=False)
+
+
+def _roll_up(units: pd.DataFrame, person: np.ndarray, card: np.ndarray, cards: list, period: Period, grading):
     """Mean of each person's scored units (exact, rounded half-up to 0.01), and the first unit row of each.
 
-    Groups are (person, card) in order of first appearance.
+    Groups are (person, card code) in order of first appearance.
     """
     sec_cols = [c for c in units.columns if c.startswith("sec:")]
-    card, cards = pd.factorize(units["card"].to_numpy(dtype=object))
-    codes, _ = pd.factorize(person * max(len(cards), 1) + card)
-    _, first = np.unique(codes, return_index=True)
-    groups, single = len(first), len(first) == len(units)      # a month: one unit each
+    key = person * max(len(cards), 1) + card
+    if len(key) and np.bincount(key).max() <= 1:              # a month: one unit each
+        codes, first = np.arange(len(key)), np.arange(len(key))
+    else:
+        codes, _ = pd.factorize(key)
+        _, first = np.unique(codes, return_index=True)
+    groups, single = len(first), len(first) == len(units)
     out = {"period": np.full(groups, period.label, dtype=object), ID: units[ID].to_numpy(dtype=object)[first],
-           "card": np.asarray(cards, dtype=object)[card[first]], "units": np.bincount(codes, minlength=groups)}
+           "card": units["card"].to_numpy(dtype=object)[first], "units": np.bincount(codes, minlength=groups)}
     for col in ["total_c", *sec_cols]:
         values = pd.array(units[col], dtype="Int64")
         if single:
-            out[col] = values
+            out[col] = values if values is not units[col].array else values.copy()
             continue
         given = ~values.isna()
         total = np.zeros(groups, dtype=np.int64)                      # integer centipoints: exact
@@ -300,8 +338,8 @@ def _roll_up(units: pd.DataFrame, person: np.ndarray, period: Period, grading):
         mean[count == 0] = pd.NA
         out[col] = mean
     periods, flags = units["period"].to_numpy(dtype=object), units["flags"].to_numpy(dtype=object)
-    out["unit_periods"] = periods if single else join_groups(codes, periods, groups, ", ")
-    out["flags"] = flags if single else join_groups(codes, flags, groups, "; ", skip_empty=True)
+    out["unit_periods"] = periods.copy() if single else join_groups(codes, periods, groups, ", ")
+    out["flags"] = flags.copy() if single else join_groups(codes, flags, groups, "; ", skip_empty=True)
     out["grade"] = grade(out["total_c"], grading)
     return pd.DataFrame(out, copy=False), first
 
@@ -317,10 +355,13 @@ def _with_people(frame: pd.DataFrame, roster: pd.DataFrame, at: np.ndarray | Non
     if at is None:
         out = frame.merge(roster.set_index(ID)[cols], left_on=ID, right_index=True, how="left")
         return out[lead + [c for c in out.columns if c not in lead]]
-    def values(column: pd.Series):
+
+    def values(column: pd.Series, take=None):
         got = column.to_numpy() if isinstance(column.dtype, np.dtype) else column.array
+        if take is not None:
+            return got[take]
         return got.copy() if copy else got
-    data = {c: values(roster[c])[at] if c in cols else values(frame[c]) for c in lead}
+    data = {c: values(roster[c], at) if c in cols else values(frame[c]) for c in lead}
     data.update({c: values(frame[c]) for c in frame.columns if c not in lead})
     return pd.DataFrame(data, index=frame.index, copy=False)
 

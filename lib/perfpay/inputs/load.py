@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable
@@ -102,14 +103,14 @@ def column_of(inputs, table: str, column: str):
 
 
 def _snapshot(a):
-    """(the array's dtype and shape, its bytes, a copy that holds its objects) or None or _UNKNOWN."""
+    """(the array's dtype and shape, a copy of its bytes, a copy that holds its objects) or None or _UNKNOWN."""
     if a is None:
         return None
     if not isinstance(a, np.ndarray):
         return _UNKNOWN
     # an object array's bytes are the addresses of its objects; the copy keeps those objects
     # alive, so that no other object can take their addresses
-    return (a.dtype, a.shape), a.tobytes(), a.copy() if a.dtype == object else None
+    return (a.dtype, a.shape), _memory(a).copy(), a.copy() if a.dtype == object else None
 
 
 def _same(a, snap) -> bool:
@@ -117,7 +118,20 @@ def _same(a, snap) -> bool:
         return snap is None and a is None
     if snap is _UNKNOWN or not isinstance(a, np.ndarray):
         return False
-    return (a.dtype, a.shape) == snap[0] and a.tobytes() == snap[1]
+    return (a.dtype, a.shape) == snap[0] and np.array_equal(_memory(a), snap[1])
+
+
+def _memory(a: np.ndarray) -> np.ndarray:
+    """The bytes of an array as a flat array, not copied when they lie in one block (an object
+    array: the addresses of its objects, read as integers)."""
+    if a.size == 0:
+        return np.zeros(0, dtype=np.uint8)
+    if not a.flags.c_contiguous:
+        return np.frombuffer(a.tobytes(), dtype=np.uint8)
+    if a.dtype != object:
+        return a.reshape(-1).view(np.uint8)
+    words = ctypes.c_size_t * a.size                      # numpy refuses a view of an object array
+    return np.ctypeslib.as_array(words.from_address(a.ctypes.data))
 
 
 @dataclass
