@@ -58,10 +58,13 @@ def _quarter_frame(q: Period, credit: pd.DataFrame, inputs, scores: pd.DataFrame
     f["left"] = (leave.notna() & (leave >= start) & (leave <= end)).to_numpy()
     mine = scores[scores["quarter"] == q.label].set_index(ID)["total_c"]
     total = f[ID].map(mine)
-    coef = total.map(lambda c: None if pd.isna(c) else Fraction(int(c), CENT * 100))   # score / 100
-    f["kpi_missing"] = coef.isna()
+    # score / 100 clipped, one Fraction per distinct score (shared: the ledger converts each once)
+    codes, distinct = pd.factorize(total)
     lo, hi = lp.coefficient_min, lp.coefficient_max
-    f["kpi_coefficient"] = coef.map(lambda v: lo if v is None else min(max(v, lo), hi))
+    coef = np.empty(len(distinct) + 1, dtype=object)
+    coef[:] = [min(max(Fraction(int(c), CENT * 100), lo), hi) for c in distinct] + [lo]
+    f["kpi_missing"] = codes < 0
+    f["kpi_coefficient"] = coef[codes]             # no score (code -1): the minimum
     f["kpi_score_c"] = total
     # the manager carries the department target: his floating wage needs it met too
     dept = f[ID].map(roster["department"])

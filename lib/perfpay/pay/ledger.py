@@ -171,15 +171,17 @@ def run_quarter(state: LedgerState, quarter, frame: pd.DataFrame, params,
                          "give the quarters in order, each once")
     p = params if isinstance(params, LedgerParams) else LedgerParams.load(params, q)
     d = _inputs(frame, q.label)
-    ids = d["employee_id"]
-    index = pd.Index(ids)                     # one lookup table for the sums per person
+    ids, index = d["employee_id"], d["index"]       # one lookup table for everything per person
     n = len(ids)
 
-    at = state.carry.index.get_indexer(ids)
-    carry_in = np.where(at >= 0, state.carry.to_numpy()[at] if len(state.carry) else 0, 0)
-    mine = state.shortfall["employee_id"].isin(index).to_numpy()
+    c_at = index.get_indexer(state.carry.index)     # the carry and the entries of the people here
+    carried = c_at >= 0
+    carry_in = np.zeros(n, dtype=state.carry.dtype)
+    carry_in[c_at[carried]] = state.carry.to_numpy()[carried]
+    s_at = index.get_indexer(state.shortfall["employee_id"])
+    mine = s_at >= 0
     entries = state.shortfall[mine]
-    e_at = index.get_indexer(entries["employee_id"].to_numpy())
+    e_at = s_at[mine]
 
     # the steps, in int64 while every sum provably fits (else Python ints): an entry count of
     # sums of amounts, and the base ratio's product
@@ -228,7 +230,7 @@ def run_quarter(state: LedgerState, quarter, frame: pd.DataFrame, params,
     opened = np.flatnonzero(code == 1)
     keep = still > 0
     o_at = np.concatenate([e_at[keep], opened])
-    o_quarter = np.concatenate([entries["quarter"].to_numpy(dtype=object)[keep], np.full(len(opened), q.label, object)])
+    o_quarter = np.concatenate([entries["quarter"].to_numpy(dtype=object)[keep], _repeat(q.label, len(opened))])
     o_base = np.concatenate([e_base[keep], base[opened]])
     o_unfilled = np.concatenate([still[keep], (base - x)[opened]])
     lapsing = lapse_short[o_at]
@@ -262,7 +264,7 @@ def run_quarter(state: LedgerState, quarter, frame: pd.DataFrame, params,
         ids, e_at[fills], entries["quarter"].to_numpy(dtype=object)[fills], e_base[fills],
         e_unfilled[fills], fill[fills], still[fills], done[fills])
     rows = pd.DataFrame({
-        "quarter": np.full(n, q.label, dtype=object), "employee_id": ids, "credited": credited,
+        "quarter": _repeat(q.label, n), "employee_id": ids, "credited": credited,
         "carry_in": carry_in, "X": x, "base": base, "target": target,
         "case": np.where(code == 0, "new", code.astype(object)),
         "commission": _half_up(task_n, rate.denominator), "backpay": _half_up(back_n, rate.denominator),
@@ -277,22 +279,23 @@ def run_quarter(state: LedgerState, quarter, frame: pd.DataFrame, params,
         "carry_lapsed": lapsed_carry, "shortfall_lapsed": lapsed_short, "left": left,
         "department_blocked": (code >= 4) & blocked & p.manager_needs_both,
         "params": _repeat(p, n),
-    })
+    }, copy=False)
 
-    carry = state.carry[~state.carry.index.isin(index)]
+    carry = state.carry[~carried]
     carry = pd.Series(np.concatenate([carry.to_numpy(dtype=object), carry_out[carry_out != 0].astype(object)]),
                       index=np.concatenate([carry.index.to_numpy(dtype=object), ids[carry_out != 0]]), dtype=object)
-    kept_rows = pd.DataFrame({"employee_id": ids[o_at[kept]], "quarter": o_quarter[kept],
-                              "base": o_base[kept], "unfilled": o_unfilled[kept]})
-    # oldest first per person (labels such as 2026Q3 sort in time order)
-    shortfall = pd.concat([state.shortfall[~mine], kept_rows], ignore_index=True)
-    shortfall = shortfall.sort_values("quarter", kind="stable", ignore_index=True)
+    others = state.shortfall[~mine]
+    shortfall = {"employee_id": np.concatenate([others["employee_id"].to_numpy(dtype=object), ids[o_at[kept]]]),
+                 "quarter": np.concatenate([others["quarter"].to_numpy(dtype=object), o_quarter[kept]]),
+                 "base": np.concatenate([others["base"].to_numpy(), o_base[kept]]),
+                 "unfilled": np.concatenate([others["unfilled"].to_numpy(), o_unfilled[kept]])}
+    # oldest first per person (labels such as 2026Q3 sort in time order), stable
+    labels, distinct = pd.factorize(shortfall["quarter"])
+    rank = np.argsort(np.argsort(distinct))              # of each distinct label, in time order
+    order = np.argsort(rank[labels], kind="stable")
     new_state = LedgerState(carry=pd.Series(narrow(carry.to_numpy()), index=carry.index),
-                            shortfall=pd.DataFrame({
-                                "employee_id": shortfall["employee_id"].to_numpy(dtype=object),
-                                "quarter": shortfall["quarter"].to_numpy(dtype=object),
-                                "base": narrow(shortfall["base"].to_numpy()),
-                                "unfilled": narrow(shortfall["unfilled"].to_numpy())}),
+                            shortfall=pd.DataFrame({c: narrow(v[order]) if c in ("base", "unfilled") else v[order]
+                                                    for c, v in shortfall.items()}),
                             last_quarter=q)
     return (rows if exact else ledger_text.table(rows)), new_state
 
@@ -347,7 +350,7 @@ def _half_up(num, den) -> np.ndarray:
 def _repeat(value, n: int) -> np.ndarray:
     """An object array holding `value` n times (one object, shared)."""
     out = np.empty(n, dtype=object)
-    out[:] = [value] * n
+    out.fill(value)
     return out
 
 
@@ -387,10 +390,12 @@ def _inputs(frame: pd.DataFrame, label: str) -> dict:
     if missing:
         raise ValueError(f"ledger {label}: column(s) {', '.join(missing)} missing; "
                          f"columns present: {', '.join(map(str, frame.columns))}")
-    df = frame.reset_index(drop=True)
+    df = frame                                  # read by position
     ids = df["employee_id"]
-    problems = [f"employee {i}: appears more than once" for i in ids[ids.duplicated()].unique()]
-    out = {"employee_id": ids.to_numpy(dtype=object)}
+    index = pd.Index(ids.to_numpy(dtype=object))
+    problems = [] if index.is_unique else \
+        [f"employee {i}: appears more than once" for i in ids[ids.duplicated()].unique()]
+    out = {"employee_id": index.to_numpy(), "index": index}
     for col in ("credited", "target", "service_revenue"):
         raw = df[col] if col in df else pd.Series(0, index=df.index)
         if isinstance(raw.dtype, np.dtype) and raw.dtype.kind == "i":      # whole fen already

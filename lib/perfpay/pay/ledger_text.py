@@ -152,9 +152,9 @@ def fill_texts(ids, owners, quarter, base, unfilled, fill, still, done) -> tuple
     lines = _join([quarter, " ", _yuan(fill), " of ", _yuan(unfilled),
                    pc.if_else(pa.array(done), _join([" (filled: back-pay on base ", base_t, ")"]),
                               _join([" (", _yuan(still), " still open)"]))])
-    filled = _per_owner(lines.to_numpy(zero_copy_only=False), owners, n, "; ")
+    filled = _per_owner(lines, owners, n, "; ")
     d = np.flatnonzero(done)
-    items = _join([quarter.take(pa.array(d)), " base ", base_t.take(pa.array(d))]).to_numpy(zero_copy_only=False)
+    items = _join([quarter.take(pa.array(d)), " base ", base_t.take(pa.array(d))])
     joined = _per_owner(items, owners[d], n, " + ")
     count = np.bincount(owners[d], minlength=n)
     joined[count > 1] = "(" + joined[count > 1] + ")"
@@ -258,16 +258,12 @@ def _pct(value: Fraction) -> str:
     return _number(Fraction(value) * 100) + "%"
 
 
-def _per_owner(texts: np.ndarray, owners: np.ndarray, n: int, sep: str) -> np.ndarray:
-    """Texts joined per owner position (0..n-1), in their order ('' for who has none)."""
-    out = np.empty(n, dtype=object)
-    out[:] = ""
-    if len(texts) == 0:
-        return out
-    s = pd.Series(np.asarray(texts, dtype=object), index=owners, dtype=object)
-    twice = s.index.duplicated(keep=False)          # most owners have one text: no join
-    out[s.index[~twice]] = s[~twice].to_numpy()
-    if twice.any():
-        joined = s[twice].groupby(level=0, sort=False).agg(sep.join)
-        out[joined.index.to_numpy()] = joined.to_numpy()
-    return out
+def _per_owner(texts, owners: np.ndarray, n: int, sep: str) -> np.ndarray:
+    """Texts joined per owner position (0..n-1), in their order ('' for who has none): the
+    texts sorted by owner (stable) as one list per owner, each list joined in C."""
+    texts = texts if isinstance(texts, pa.Array) else pa.array(np.asarray(texts, dtype=object), pa.string())
+    owners = np.asarray(owners, dtype=np.int64)
+    order = np.argsort(owners, kind="stable")
+    offsets = np.r_[0, np.cumsum(np.bincount(owners, minlength=n))].astype(np.int64)
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), texts.take(pa.array(order)))
+    return pc.binary_join(lists, sep).to_numpy(zero_copy_only=False)
