@@ -134,27 +134,31 @@ class Tables:
         self.adjustments = self._adjustments()
         self.events = self._events()
 
-    def place(self, bases: list[Base]) -> None:
-        """For every table row: the base scoring its (unit, person) and the row there (-1: none)."""
+    def spread(self, bases: list[Base], cards: list[Card], quarterly: list[bool]) -> None:
+        """Put every table row scored in its cell of its base's (indicator × row) matrices: all the
+        bases at once, one scatter per table (`parts[g]`: the matrices of base g)."""
         size = len(self.labels) * len(self.ids)
-        owner = np.full(size, -1, dtype=np.int64)
-        slot = np.zeros(size, dtype=np.int64)
+        owner = np.full(size + 1, -1, dtype=np.int64)     # the last cell: key -1 (nobody)
+        slot = np.zeros(size + 1, dtype=np.int64)
         for g, b in enumerate(bases):
             key = b.unit * len(self.ids) + b.person
             owner[key], slot[key], b.group = g, np.arange(b.n), g
-        for t, name in ((self.actuals, "key"), (self.targets, "key"), (self.ratings, "key"),
-                        (self.adjustments, "key"), (self.events, "month_key"), (self.events, "quarter_key")):
-            key = t[name]
-            at = np.flatnonzero(key >= 0)
-            group, row = np.full(len(key), -1, dtype=np.int64), np.full(len(key), -1, dtype=np.int64)
-            group[at], row[at] = owner[key[at]], slot[key[at]]
-            if len(bases) == 1:
-                t[name + ":rows"] = [np.flatnonzero(group == 0)]
-            else:                                   # table rows by base, in table order
-                order = np.argsort(group.astype(np.int16) if len(bases) < 2**15 else group, kind="stable")
-                cut = np.searchsorted(group[order], np.arange(len(bases) + 1))
-                t[name + ":rows"] = [order[cut[g]:cut[g + 1]] for g in range(len(bases))]
-            t[name + ":row"] = row
+        n = np.array([b.n for b in bases] + [0], dtype=np.int64)
+        index = [{ind.key: j for j, ind in enumerate(card.indicators)} for card in cards]
+        rated = [_numbered(ind.key for ind in card.indicators if ind.rule_type == "levels") for card in cards]
+        adjusted = [_numbered(ind.key for ind in card.indicators if ind.rule_type == "adjustment")
+                    for card in cards]
+        events = [_numbered(spec["event"] for ind in card.indicators
+                            if ind.rule_type in ("deduction", "bonus_events") for spec in ind.rule.get("events", ()))
+                  for card in cards]
+        place = (owner, slot, n)
+        actual = _spread_measure(self.actuals, index, place)
+        target = _spread_measure(self.targets, index, place)
+        ratings = _spread_ratings(self.ratings, rated, cards, place)
+        adjustments = _spread_adjustments(self.adjustments, adjusted, place)
+        counts = _spread_events(self.events, events, quarterly, place)
+        self.parts = [{"actual": actual[g], "target": target[g], "rated": ratings[g], "adjusted": adjustments[g],
+                       "events": counts[g]} for g in range(len(bases))]
 
     def _frame(self, table: str, columns: list[str]) -> pd.DataFrame | None:
         frame = getattr(self.inputs, table, None)
@@ -273,86 +277,113 @@ def _last(flat: np.ndarray, size: int) -> np.ndarray:
     return np.sort(len(flat) - 1 - first_from_end)
 
 
+def _numbered(keys) -> dict:
+    """Each distinct key and its number, in order of first appearance."""
+    out: dict = {}
+    for key in keys:
+        out.setdefault(key, len(out))
+    return out
+
+
+def _cells(t: dict, wanted: list[dict], place, codes: str = "ind", key: str = "key", depth: int = 1,
+           layout: list[dict] | None = None):
+    """(base, column, row in the base, table row) of the table rows scored whose `codes` are wanted there,
+    and the offset of each base's matrix in one flat array: (layout × depth × its rows), layout
+    being `wanted` unless given."""
+    owner, slot, n = place
+    g, row = owner[t[key]], slot[t[key]]
+    names = t[codes + "_names"]
+    colmap = np.full((len(wanted) + 1, len(names) + 1), -1, dtype=np.int64)
+    for i, w in enumerate(wanted):
+        colmap[i] = _codes(names, w)
+    col = colmap[g, t[codes]]                        # base -1 or code -1: the last row or column, -1
+    hit = np.flatnonzero(col >= 0)
+    g, col, row = g[hit], col[hit], row[hit]
+    sizes = np.array([len(w) * depth for w in (layout or wanted)] + [0], dtype=np.int64) * n
+    offset = np.r_[0, np.cumsum(sizes)]
+    return g, col, row, hit, offset
+
+
+def _split(flat: np.ndarray, offset: np.ndarray, shape) -> list[np.ndarray]:
+    """Base g's part of a flat array, as its matrix (shape(g))."""
+    return [flat[offset[g]:offset[g + 1]].reshape(shape(g)) for g in range(len(offset) - 2)]
+
+
+def _spread_measure(t: dict, index: list[dict], place) -> list[dict]:
+    n = place[2]
+    g, col, row, hit, offset = _cells(t, index, place)
+    cell = offset[g] + col * n[g] + row
+    keep = _last(cell, offset[-1])                  # a repeated row: the last one counts
+    cell, hit = cell[keep], hit[keep]
+    value = np.zeros(offset[-1], dtype=t["value"].dtype)
+    has = np.zeros(offset[-1], dtype=bool)
+    source = np.full(offset[-1], -1, dtype=np.int64)
+    value[cell], has[cell], source[cell] = t["value"][hit], True, hit
+    shape = lambda g: (len(index[g]), n[g])
+    return [{"value": v, "has": h, "source": s} for v, h, s in
+            zip(_split(value, offset, shape), _split(has, offset, shape), _split(source, offset, shape))]
+
+
+def _spread_ratings(t: dict, rated: list[dict], cards: list[Card], place) -> list[tuple]:
+    """Sum of rated centipoints and number of ratings per (rated indicator, role, row) of each base."""
+    n, r = place[2], len(RATER_ROLES)
+    g, col, row, hit, offset = _cells(t, rated, place, depth=r)
+    role = t["role"][hit]
+    ok = role >= 0
+    g, col, row, hit, role = g[ok], col[ok], row[ok], hit[ok], role[ok]
+    # a level's points from each card version; a score as given
+    lookup = np.zeros((len(cards) + 1, len(t["ind_names"]) + 1, len(t["level_names"]) + 1), dtype=np.int64)
+    for c, card in enumerate(cards):
+        given = {(ind.key, str(lv["level"])): cents(lv["points"]) for ind in card.indicators
+                 if ind.rule_type == "levels" for lv in ind.rule.get("levels", [])}
+        for i, key in enumerate(t["ind_names"]):
+            for v, level in enumerate(t["level_names"]):
+                lookup[c, i, v] = given.get((key, level), 0)
+    points = np.where(t["has_score"][hit], t["score"][hit], lookup[g, t["ind"][hit], t["level"][hit]])
+    cell = offset[g] + (col * r + role) * n[g] + row
+    sums = np.zeros(offset[-1], dtype=np.int64)
+    np.add.at(sums, cell, np.asarray(points, dtype=np.int64))
+    counts = np.bincount(cell, minlength=offset[-1]).astype(np.int64)
+    shape = lambda g: (len(rated[g]), r, n[g])
+    return list(zip(rated, _split(sums, offset, shape), _split(counts, offset, shape)))
+
+
+def _spread_adjustments(t: dict, adjusted: list[dict], place) -> list[dict]:
+    n = place[2]
+    g, col, row, hit, offset = _cells(t, adjusted, place)
+    flat = col * n[g] + row
+    cell = offset[g] + flat
+    total = np.zeros(offset[-1], dtype=np.int64)
+    np.add.at(total, cell, t["points"][hit].astype(np.int64))
+    count = np.bincount(cell, minlength=offset[-1]).astype(np.int64)
+    shape = lambda g: (len(adjusted[g]), n[g])
+    return [{"wanted": w, "sum": a, "n": c, "flat": flat[g == i], "hit": hit[g == i]}
+            for i, (w, a, c) in enumerate(zip(adjusted, _split(total, offset, shape), _split(count, offset, shape)))]
+
+
+def _spread_events(t: dict, wanted: list[dict], quarterly: list[bool], place) -> list[tuple]:
+    """Count of each wanted event per row of each base: a quarterly card counts its quarter's events."""
+    n = place[2]
+    counts = None
+    for key, by_quarter in (("month_key", False), ("quarter_key", True)):
+        mine = [w if q == by_quarter else {} for w, q in zip(wanted, quarterly)]
+        g, col, row, hit, offset = _cells(t, mine, place, "event", key, layout=wanted)
+        if counts is None:
+            counts = np.zeros(offset[-1], dtype=np.int64)
+        np.add.at(counts, offset[g] + col * n[g] + row, t["count"][hit])
+    shape = lambda g: (len(wanted[g]), n[g])
+    return list(zip(wanted, _split(counts, offset, shape)))
+
+
 class Gathered:
     """One card version's inputs as (indicator × row) matrices; `columns(i)` gives a rule its arrays."""
 
     def __init__(self, card: Card, base: Base, tables: Tables, quarterly: bool, event_names: dict):
         self.card, self.base, self.tables, self.event_names = card, base, tables, event_names
         self.index = {ind.key: j for j, ind in enumerate(card.indicators)}
-        self.actual = self._measure(tables.actuals)
-        self.target = self._measure(tables.targets)
-        self.events = self._events(tables.events, quarterly)
-        self.rated = self._ratings(tables.ratings)
-        self.adjusted = self._adjustments(tables.adjustments)
-
-    def _place(self, t: dict, wanted: dict, codes: str = "ind", key: str = "key"):
-        """(base row, column, table row) of the table rows scored here whose `codes` are `wanted`."""
-        hit = t[key + ":rows"][self.base.group]
-        col = _codes(t[codes + "_names"], wanted)[t[codes][hit]]
-        ok = col >= 0
-        hit = hit[ok]
-        return t[key + ":row"][hit], col[ok], hit
-
-    def _measure(self, t: dict) -> dict:
-        k, n = len(self.index), self.base.n
-        row, col, hit = self._place(t, self.index)
-        flat = col * n + row
-        keep = _last(flat, k * n)                   # a repeated row: the last one counts
-        flat, hit = flat[keep], hit[keep]
-        value = np.zeros(k * n, dtype=t["value"].dtype)
-        has = np.zeros(k * n, dtype=bool)
-        source = np.full(k * n, -1, dtype=np.int64)
-        value[flat], has[flat], source[flat] = t["value"][hit], True, hit
-        return {"value": value.reshape(k, n), "has": has.reshape(k, n), "source": source.reshape(k, n)}
-
-    def _events(self, t: dict, quarterly: bool) -> tuple[dict, np.ndarray]:
-        wanted = {}
-        for ind in self.card.indicators:
-            for spec in ind.rule.get("events", ()) if ind.rule_type in ("deduction", "bonus_events") else ():
-                wanted.setdefault(spec["event"], len(wanted))
-        n = self.base.n
-        row, col, hit = self._place(t, wanted, "event", "quarter_key" if quarterly else "month_key")
-        counts = np.zeros(len(wanted) * n, dtype=np.int64)
-        np.add.at(counts, col * n + row, t["count"][hit])
-        return wanted, counts.reshape(len(wanted), n)
-
-    def _ratings(self, t: dict) -> tuple[dict, np.ndarray, np.ndarray]:
-        """Sum of rated centipoints and number of ratings per (rated indicator, role, row)."""
-        rated = {}
-        for ind in self.card.indicators:
-            if ind.rule_type == "levels":
-                rated[ind.key] = len(rated)
-        k, n, r = len(rated), self.base.n, len(RATER_ROLES)
-        row, col, hit = self._place(t, rated)
-        role = t["role"][hit]
-        ok = role >= 0
-        row, col, hit, role = row[ok], col[ok], hit[ok], role[ok]
-        # a level's points from this card version; a score as given
-        given = {(ind.key, str(lv["level"])): cents(lv["points"]) for ind in self.card.indicators
-                 if ind.rule_type == "levels" for lv in ind.rule.get("levels", [])}
-        lookup = np.zeros((len(t["ind_names"]) + 1, len(t["level_names"]) + 1), dtype=np.int64)
-        for i, key in enumerate(t["ind_names"]):
-            for v, level in enumerate(t["level_names"]):
-                lookup[i, v] = given.get((key, level), 0)
-        points = np.where(t["has_score"][hit], t["score"][hit], lookup[t["ind"][hit], t["level"][hit]])
-        flat = (col * r + role) * n + row
-        sums = np.zeros(k * r * n, dtype=np.int64)
-        np.add.at(sums, flat, np.asarray(points, dtype=np.int64))
-        counts = np.bincount(flat, minlength=k * r * n).astype(np.int64)
-        return rated, sums.reshape(k, r, n), counts.reshape(k, r, n)
-
-    def _adjustments(self, t: dict) -> dict:
-        wanted = {}
-        for ind in self.card.indicators:
-            if ind.rule_type == "adjustment":
-                wanted[ind.key] = len(wanted)
-        k, n = len(wanted), self.base.n
-        row, col, hit = self._place(t, wanted)
-        flat = col * n + row
-        total = np.zeros(k * n, dtype=np.int64)
-        np.add.at(total, flat, t["points"][hit].astype(np.int64))
-        count = np.bincount(flat, minlength=k * n).astype(np.int64)
-        return {"wanted": wanted, "sum": total.reshape(k, n), "n": count.reshape(k, n), "flat": flat, "hit": hit}
+        part = tables.parts[base.group]
+        self.actual, self.target = part["actual"], part["target"]
+        self.events, self.rated, self.adjusted = part["events"], part["rated"], part["adjusted"]
 
     # what a rule reads ------------------------------------------------------------------
     def columns(self, j: int) -> Columns:

@@ -38,7 +38,7 @@ class Columns(dict):
 
     def __init__(self, columns: dict, n: int, event_names: dict | None = None):
         super().__init__(columns)
-        self.index = pd.RangeIndex(n)
+        self.index = pd.RangeIndex(int(n))
         self.attrs = {"event_names": event_names or {}}
 
     def take(self, rows: np.ndarray) -> "Columns":

@@ -105,8 +105,15 @@ def _unit_totals(s: Scored, grading) -> dict:
         at = np.flatnonzero(flag != "")
         who.append(base.person[at])
         texts.append(flag[at] + " " + ind.key)
-    joined = join_groups(np.concatenate(who), np.concatenate(texts), base.person.max() + 1, "; ")
-    out["flags"] = joined[base.person]
+    who = np.concatenate(who)
+    out["flags"] = np.full(base.n, "", dtype=object)
+    if len(who):                                    # joined among the people flagged, then spread
+        flagged, people = pd.factorize(who)
+        joined = join_groups(flagged, np.concatenate(texts), len(people), "; ")
+        of = np.full(base.person.max() + 1, -1, dtype=np.int64)
+        of[people] = np.arange(len(people))
+        got = of[base.person]
+        out["flags"][got >= 0] = joined[got[got >= 0]]
     out["grade"] = grade(total, grading)
     out["months"] = np.ones(base.n, dtype=np.int64)
     return out
@@ -137,7 +144,11 @@ def _rank(total: pd.Series, groups: list[np.ndarray]) -> pd.Series:
     group = np.zeros(len(total_c), dtype=np.int64)
     for codes in groups:
         group = group * (int(codes.max(initial=0)) + 1) + codes
-    order = np.lexsort((-total_c, group))               # by group, best first
+    top, low = int(total_c.max(initial=0)), int(total_c.min(initial=0))
+    if (int(group.max(initial=0)) + 1) * (top - low + 1) < 2**62:     # one integer key: group, then best first
+        order = np.argsort(group * (top - low + 1) + (top - total_c), kind="stable")
+    else:
+        order = np.lexsort((-total_c, group))
     g, t = group[order], total_c[order]
     at = np.arange(len(order))
     new_group = np.r_[True, g[1:] != g[:-1]]
@@ -258,7 +269,7 @@ def score(params, inputs, period, department: str | None = None) -> Scores:
     tables = Tables(inputs, labels, ids, person, memo)
     bases = [Base(tables, np.concatenate([np.full(len(p), labels.index(label)) for label, p in members]),
                   person_at[np.concatenate([p for _, p in members])]) for _, members in plan]
-    tables.place(bases)
+    tables.spread(bases, [card for card, _ in plan], [card.cadence == "quarterly" for card, _ in plan])
     scored, parts = [], []
     card_code: dict[str, int] = {}
     for (card, members), base in zip(plan, bases):
@@ -273,8 +284,8 @@ def score(params, inputs, period, department: str | None = None) -> Scores:
     card = np.concatenate([np.full(b.n, card_code[s.card.key]) for b, s in zip(bases, scored)])
     where = person if unique else None          # roster rows of the unit rows
     scores, first_unit = _roll_up(units, person, card, list(card_code), period, params.grading(period))
-    explain = _explanation(scored, units[["period", ID, "card", "total_c", "grade"]].copy(),
-                           scores[[ID, "card", "units", "total_c", "unit_periods", "grade"]].copy(),
+    explain = _explanation(scored, _copy(units, ["period", ID, "card", "total_c", "grade"]),
+                           _copy(scores, [ID, "card", "units", "total_c", "unit_periods", "grade"]),
                            period, roster, where)
     scores = _with_people(scores, roster, None if where is None else where[first_unit], copy=False)
     scores = forced_distribution(scores, params.grading(period))
@@ -286,8 +297,16 @@ def score(params, inputs, period, department: str | None = None) -> Scores:
         department = codes(inputs, "roster", "department", memo)[0][at][where] + 1
         unit = np.concatenate([b.unit for b in bases])
         scores["rank"] = _rank(scores["total_c"], [department[first_unit], card[first_unit]])
-        units["rank"] = _rank(units["total_c"], [unit, department, card])
+        if len(labels) == 1 and len(first_unit) == len(units):   # one unit each: the same groups, in order
+            units["rank"] = scores["rank"].to_numpy().copy()
+        else:
+            units["rank"] = _rank(units["total_c"], [unit, department, card])
     return Scores(period, scores, units, explain, notes)
+
+
+def _copy(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A frame of copies of these columns (the explanation's own, whatever is done to the results)."""
+    return pd.DataFrame({c: frame[c].array.copy() for c in columns}, copy=False)
 
 
 def _stack(parts: list[dict]) -> pd.DataFrame:
