@@ -304,9 +304,10 @@ def score(params, inputs, period, department: str | None = None) -> Scores:
     return Scores(period, scores, units, explain, notes)
 
 
-def _copy(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """A frame of copies of these columns (the explanation's own, whatever is done to the results)."""
-    return pd.DataFrame({c: frame[c].array.copy() for c in columns}, copy=False)
+def _copy(frame: pd.DataFrame, columns: list[str]) -> dict:
+    """Copies of these columns (the explanation's own, whatever is done to the results later)."""
+    return {c: frame[c].to_numpy().copy() if isinstance(frame[c].dtype, np.dtype) else frame[c].array.copy()
+            for c in columns}
 
 
 def _stack(parts: list[dict]) -> pd.DataFrame:
@@ -386,9 +387,10 @@ def _with_people(frame: pd.DataFrame, roster: pd.DataFrame, at: np.ndarray | Non
 
 
 # the explanation, made on first read ----------------------------------------------------------
-def _explanation(scored: list[Scored], units: pd.DataFrame, scores: pd.DataFrame, period: Period,
+def _explanation(scored: list[Scored], unit_columns: dict, score_columns: dict, period: Period,
                  roster: pd.DataFrame, where: np.ndarray | None):
     def make() -> pd.DataFrame:
+        units, scores = pd.DataFrame(unit_columns, copy=False), pd.DataFrame(score_columns, copy=False)
         explain = pd.concat([_explain_rows(s) for s in scored], ignore_index=True)
         raw = np.concatenate([np.vstack(s.points).sum(axis=0) for s in scored])
         totals = _total_rows(explain.columns, units, raw, scores, period)
