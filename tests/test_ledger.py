@@ -440,3 +440,58 @@ def _reference(quarters):
                         "backpay_base": backpay, "carry_out": carry_out,
                         "shortfall_after": sum(entry[2] for entry in s), "withheld": 60_000 if case == 1 else 0})
     return out
+
+
+# widths: int64 while it provably fits, Python ints beyond -------------------------------------
+def test_int64_and_python_ints_give_the_same_ledger(monkeypatch):
+    credits = [80_000, {"credited": "150000.37", "kpi_coefficient": Decimal("0.8731"), "service_revenue": "0.75"},
+               {"credited": 240_000, "left": True}, 90_000]
+    fast = run(credits)
+    monkeypatch.setattr("perfpay.exact.LIMIT", 0)          # every bound fails: Python ints throughout
+    slow = run(credits)
+    pd.testing.assert_frame_equal(fast, slow)
+    rows, _ = _run([(q, frame({"credited": c})) for q, c in zip(QUARTERS, [80_000, 150_000])])
+    assert rows["commission"].dtype == object               # the fallback really ran
+
+
+def test_amounts_beyond_int64_stay_exact():
+    # 10^11 yuan (10^13 fen) with a coefficient of 0.8731: the bonus numerator passes 2^62
+    coefficient = Fraction(8731, 10_000)
+    big = 10**11
+    rows = run([{"credited": big, "service_revenue": "0.75", "kpi_coefficient": coefficient,
+                 "is_new_hire_quarter": True}])
+    rate, service_rate = P.rate, P.service_rate
+    commission = Fraction(big * 100) * rate
+    service = Fraction(75) * service_rate
+    bonus = (commission + service) * (P.fixed_weight + P.variable_weight * coefficient)
+    half_up = lambda f: (2 * f.numerator + f.denominator) // (2 * f.denominator)     # f >= 0, in fen
+    assert rows["commission"][0] == Decimal(half_up(commission)) / 100
+    assert rows["bonus"][0] == Decimal(half_up(bonus)) / 100
+    assert rows["bonus"][0] == Decimal("3898480000.04")        # (4 × 10^9 + 0.045) × 0.97462
+    assert rows["formula"][0].endswith("bonus 4,000,000,000.05 × (80% + 20% × 0.8731) = 3,898,480,000.04")
+    exact, _ = _run([("2026Q1", frame({"credited": big, "kpi_coefficient": coefficient}))])
+    assert exact["bonus"].dtype == object                      # past int64: Python ints
+
+
+@pytest.mark.parametrize("forced", [False, True])
+def test_halves_of_a_fen_round_away_from_zero(forced, monkeypatch):
+    if forced:
+        monkeypatch.setattr("perfpay.exact.LIMIT", 0)
+    half = dataclasses.replace(P, rate=Fraction(1, 2))
+    # new hires: commission = X × 1/2; 1 fen → 0.5 → 1, 3 → 1.5 → 2, 2 → 1
+    rows = run([{"credited": "0.01", "is_new_hire_quarter": True}], params=half)
+    check(rows, [dict(commission="0.01")])
+    rows = run([{"credited": "0.03", "is_new_hire_quarter": True}], params=half)
+    check(rows, [dict(commission="0.02")])
+    # service 6%: 74 fen → 4.44 → 4, 75 → 4.5 → 5, 76 → 4.56 → 5; a refund of 75 fen → −4.5 → −5
+    for fen_in, fen_out in ((74, 4), (75, 5), (76, 5), (-75, -5), (-74, -4)):
+        rows = run([{"credited": 0, "service_revenue": Decimal(fen_in) / 100}])
+        assert rows["service_commission"][0] == Decimal(fen_out) / 100, fen_in
+
+
+def test_yuan_texts_match_the_plain_format():
+    from perfpay.pay.ledger_text import _money, _yuan
+    values = [0, 1, 5, 99, 100, 101, 99_999, 100_000, 100_001, 123_456_789, 100_000_000, -1, -100, -123_456_789,
+              999_999_999_999, 10**15 + 7, 2**63 - 1, -(2**63) + 1]
+    assert _yuan(values).to_pylist() == [_money(v) for v in values]
+    assert _yuan([-(2**63), 2**70]).to_pylist() == [_money(-(2**63)), _money(2**70)]
