@@ -6,9 +6,12 @@ The catalog is built here from Card / Indicator / Event objects, not from params
 
 from __future__ import annotations
 
+import io
+import random
 from datetime import date, datetime
 from decimal import Decimal as D
 
+import pandas as pd
 import pytest
 
 from perfpay.cards import Card, Event, Indicator, Section
@@ -627,3 +630,52 @@ def test_clean_inputs_have_an_empty_report(root):
 def test_missing_inputs_folder_is_reported(tmp_path):
     inputs = load(tmp_path / "nope")
     assert inputs.report.has_errors and "does not exist" in inputs.report.errors[0].message
+
+
+# the CSV reader: pyarrow where it gives the cells pandas gives ------------------------------------
+def test_the_spaces_stripped_by_the_pyarrow_reader_are_those_of_str_strip():
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from perfpay.inputs.readers import PADDED
+    chars = [chr(c) for c in [*range(1, 0x3100), 0xFEFF, 0xFFFF, 0x1F600]]
+    for cells in ([c + "x" for c in chars], ["x" + c for c in chars], chars):
+        found = pc.match_substring_regex(pa.array(cells), PADDED).to_pylist()
+        assert found == [c.strip() != c for c in cells]
+
+
+def pandas_grid(text: str, sep: str = ",") -> list | None:
+    """The cells the reader gave before pyarrow: pandas, or the csv module for ragged rows; stripped."""
+    import csv
+    try:
+        grid = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, na_filter=False,
+                           skip_blank_lines=False, engine="c")
+    except pd.errors.EmptyDataError:
+        return None
+    except pd.errors.ParserError:
+        grid = pd.DataFrame(list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))).fillna("")
+    return [[c.strip() for c in row] for row in grid.to_numpy(dtype=object).tolist()]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_pyarrow_reader_gives_the_cells_of_pandas_or_leaves_the_text_to_it(seed):
+    from perfpay.inputs.readers import _arrow_grid, _csv_grid, _first_line, _separator
+    rng = random.Random(seed)
+    pool = ["a", "1", " ", "\t", ",", ";", '"', "\n", "\r", "\r\n", "中", "\u3000", "\xa0", "\x85", "\x1f",
+            "x y", "", "\x00", "#", "\u2028", "\ufeff"]
+    read = 0
+    for _ in range(3000):
+        lines = []
+        for _ in range(rng.randint(0, 5)):
+            cells = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 3))) for _ in range(rng.choice([3, 3, 3, 2, 4]))]
+            lines.append(",".join(f'"{c.replace(chr(34), 2 * chr(34))}"' if rng.random() < 0.3 else c for c in cells))
+        text = rng.choice(["\n", "\r\n"]).join(lines) + rng.choice(["", "\n"])
+        first = _first_line(text)
+        sep = _separator(first)
+        got = _arrow_grid(text, None, sep, first.count(sep) + 1)
+        if got is None:
+            continue
+        read += 1
+        assert got.to_numpy(dtype=object).tolist() == pandas_grid(text, sep), repr(text)
+        assert list(got.index) == list(range(1, len(got) + 1))
+        assert _csv_grid(text).equals(got)
+    assert read > 100           # many texts go through pyarrow

@@ -65,20 +65,28 @@ def cell_text(value, number_format: str | None = None) -> str:
 
 # files -------------------------------------------------------------------------
 def _decode(data: bytes) -> str | None:
+    return _decoded(data)[0]
+
+
+def _decoded(data: bytes) -> tuple[str | None, str | None]:
+    """(text, encoding) of a CSV file's bytes: UTF-8 (BOM or not), else GB18030; (None, None) if neither."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return data.decode(encoding)
+            return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    return None
+    return None, None
 
 
-def _csv_grid(text: str) -> pd.DataFrame:
-    """Every cell of a CSV as stripped text; the index is the row number (1 = first line)."""
+def _csv_grid(text: str, data: bytes | memoryview | None = None) -> pd.DataFrame:
+    """Every cell of a CSV as stripped text; the index is the row number (1 = first line).
+
+    `data`: the file's bytes when they are the UTF-8 of `text` (without BOM), for pyarrow."""
     first = _first_line(text)
-    sep = ","
-    if "," not in first:
-        sep = "\t" if "\t" in first else ";" if ";" in first else ","
+    sep = _separator(first)
+    grid = _arrow_grid(text, data, sep, first.count(sep) + 1)
+    if grid is not None:
+        return grid
     try:
         grid = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, na_filter=False,
                            skip_blank_lines=False, engine="c")
@@ -89,6 +97,56 @@ def _csv_grid(text: str) -> pd.DataFrame:
     grid.index = range(1, len(grid) + 1)
     grid.columns = range(grid.shape[1])
     return grid.apply(_strip)
+
+
+# what str.strip() strips (str.isspace), for pyarrow's regular expressions (RE2)
+SPACE = ("[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}"
+         "\\x{202f}\\x{205f}\\x{3000}]")
+PADDED = f"^{SPACE}|{SPACE}$"
+
+
+def _arrow_grid(text: str, data: bytes | memoryview | None, sep: str, width: int) -> pd.DataFrame | None:
+    """The grid of _csv_grid read by pyarrow, or None where pyarrow would not give the same cells
+    as pandas (ragged rows, blank-looking lines, NUL characters, a first row that is not the widest)."""
+    if not text or text.isspace() or "\x00" in text or text[0] in "\r\n\ufeff":
+        return None           # pandas reads nothing after a blank first line; pyarrow skips a 2nd BOM
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    if data is None:
+        data = text.encode("utf-8")
+    try:
+        table = pcsv.read_csv(
+            pa.BufferReader(pa.py_buffer(data)),
+            read_options=pcsv.ReadOptions(autogenerate_column_names=True),
+            parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pcsv.ConvertOptions(column_types={f"f{j}": pa.string() for j in range(width)},
+                                                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, UnicodeError):
+        return None
+    if table.num_columns > width or not all(pa.types.is_string(t) for t in table.schema.types):
+        return None
+    columns = {j: _stripped_column(col) for j, col in enumerate(table.columns)}
+    return pd.DataFrame(columns, index=range(1, table.num_rows + 1), dtype=object)
+
+
+def _stripped_column(column) -> np.ndarray:
+    """A pyarrow column of text as an object array, each cell stripped; equal cells share one str."""
+    import pyarrow.compute as pc
+
+    coded = column.combine_chunks().dictionary_encode()
+    uniques = coded.dictionary.to_numpy(zero_copy_only=False)
+    padded = np.flatnonzero(pc.match_substring_regex(coded.dictionary, PADDED).to_numpy(zero_copy_only=False))
+    if len(padded):
+        uniques[padded] = [t.strip() for t in uniques[padded]]
+    return uniques[coded.indices.to_numpy(zero_copy_only=False)]
+
+
+def _separator(first: str) -> str:
+    """The separator of a CSV whose first line is `first`: a comma, else a tab, else a semicolon."""
+    if "," in first:
+        return ","
+    return "\t" if "\t" in first else ";" if ";" in first else ","
 
 
 def _first_line(text: str, look: int = 1 << 16) -> str:
@@ -149,13 +207,15 @@ def iter_sources(root: Path, report: Report):
             if table is None:
                 _unknown(report, rel, None, f"file {rel} is not an input table; ignored")
                 continue
-            text = _decode(path.read_bytes())
+            data = path.read_bytes()
+            text, encoding = _decoded(data)
             if text is None:
                 report.add("error", table, rel, None, None, None, None,
                            f"{rel} is neither UTF-8 nor GB18030 text; the file is left out",
                            "save it from Excel as 'CSV UTF-8 (逗号分隔)' or as xlsx")
                 continue
-            yield rel, None, table, lambda text=text: _csv_grid(text)
+            utf8 = memoryview(data)[3 if data.startswith(b"\xef\xbb\xbf") else 0:] if encoding == "utf-8-sig" else None
+            yield rel, None, table, lambda text=text, data=utf8: _csv_grid(text, data)
         elif ext in SPREADSHEETS:
             yield from _workbook_sources(path, rel, report)
         elif ext == ".md":
