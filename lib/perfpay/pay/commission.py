@@ -99,11 +99,13 @@ def commission(result, params, inputs, period: Period) -> None:
         out, state = run_quarter(state, q, frame, lp, exact=True)
         rows.append(out)
     exact = pd.concat(rows, ignore_index=True)
-    ledger = ledger_table(exact)
     lines = pd.concat(lines_all, ignore_index=True)
     if not wanted:
         result.notes.append("commission: quarterly; run a quarter, a half or a year to see it")
         return
+    # the statement table (Decimal yuan, formulas) of the people paid now, every quarter of theirs
+    paid = exact[ID].isin(exact.loc[exact["quarter"].isin(wanted), ID])
+    ledger = ledger_table(exact[paid])
     roster = inputs.roster.set_index(ID)
     this = ledger[ledger["quarter"].isin(wanted)].copy()
     this = _with_wages(this, inputs)

@@ -35,7 +35,7 @@ def table(rows: pd.DataFrame) -> pd.DataFrame:
         out[col] = _decimals(out[col])
     out["kpi_coefficient"] = _per_object(out["kpi_coefficient"], _decimal)
     out["formula"] = formulas(rows)
-    return pd.DataFrame({c: pd.Series(out[c], dtype=out[c].dtype, copy=False) for c in TABLE_COLUMNS})
+    return pd.DataFrame({c: out[c] for c in TABLE_COLUMNS}, copy=False)
 
 
 def empty_rows() -> pd.DataFrame:
@@ -48,6 +48,7 @@ def formulas(rows: pd.DataFrame) -> np.ndarray:
     codes, first = _same_objects(terms)
     out = np.empty(len(rows), dtype=object)
     col = {c: rows[c].to_numpy() for c in rows.columns}
+    col["coefficient_text"] = _per_object(col["kpi_coefficient"], lambda f: _number(Fraction(f)))
     for k, at in enumerate(first):
         i = np.flatnonzero(codes == k) if len(first) > 1 else np.arange(len(rows))
         out[i] = _formulas({c: v[i] for c, v in col.items()}, terms[at])
@@ -107,7 +108,6 @@ def _formulas(col: dict, p) -> np.ndarray:
                               + rate.denominator * srate.denominator)
     amount_n = amount_n * rate.numerator * srate.denominator + service_n * srate.numerator * rate.denominator
     amount_d = rate.denominator * srate.denominator
-    coefficient = _per_object(col["kpi_coefficient"], lambda f: _number(Fraction(f)))
     parts = [
         (col["carry_in"] != 0, lambda i: ["X = ", _yuan(col["credited"][i]), " + carry ", _yuan(col["carry_in"][i]),
                                           " = ", take(x_t, i), "; "]),
@@ -124,7 +124,7 @@ def _formulas(col: dict, p) -> np.ndarray:
                                                   _yuan(col["shortfall_lapsed"][i]), " lapses"]),
         (amount_n != 0, lambda i: ["; bonus ", _yuan(half_up(amount_n[i], amount_d)),
                                    f" × ({_pct(p.fixed_weight)} + {_pct(p.variable_weight)} × ",
-                                   pa.array(coefficient[i], pa.string()), ") = ", _yuan(col["bonus"][i])]),
+                                   pa.array(col["coefficient_text"][i], pa.string()), ") = ", _yuan(col["bonus"][i])]),
     ]
     joined = []
     for part in parts:
@@ -227,11 +227,17 @@ def _decimals(values) -> np.ndarray:
 
 
 def _per_object(values, fn) -> np.ndarray:
-    """fn of each value of an object array, made once per distinct object."""
+    """fn of each value of an object array, made once per distinct object and, among
+    Fractions, once per distinct value."""
     values = np.asarray(values, dtype=object)
     codes, first = _same_objects(values)
+    seen: dict = {}
     made = np.empty(len(first), dtype=object)
-    made[:] = [fn(v) for v in values[first]]
+    for k, v in enumerate(values[first]):
+        key = (v.numerator, v.denominator) if isinstance(v, Fraction) else (type(v), id(v))
+        if key not in seen:
+            seen[key] = fn(v)
+        made[k] = seen[key]
     return made[codes]
 
 
