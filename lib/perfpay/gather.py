@@ -291,14 +291,17 @@ def _cells(t: dict, wanted: list[dict], place, codes: str = "ind", key: str = "k
     and the offset of each base's matrix in one flat array: (layout × depth × its rows), layout
     being `wanted` unless given."""
     owner, slot, n = place
-    g, row = owner[t[key]], slot[t[key]]
+    keys = t[key]
+    g = np.take(owner, keys)
     names = t[codes + "_names"]
-    colmap = np.full((len(wanted) + 1, len(names) + 1), -1, dtype=np.int64)
+    width = len(names) + 1
+    colmap = np.full((len(wanted) + 1, width), -1, dtype=np.int64)
     for i, w in enumerate(wanted):
         colmap[i] = _codes(names, w)
-    col = colmap[g, t[codes]]                        # base -1 or code -1: the last row or column, -1
+    # base -1 or code -1 lands on a last column (each row of colmap ends in -1): not wanted
+    col = np.take(colmap.reshape(-1), g * width + t[codes])
     hit = np.flatnonzero(col >= 0)
-    g, col, row = g[hit], col[hit], row[hit]
+    g, col, row = np.take(g, hit), np.take(col, hit), np.take(slot, np.take(keys, hit))
     sizes = np.array([len(w) * depth for w in (layout or wanted)] + [0], dtype=np.int64) * n
     offset = np.r_[0, np.cumsum(sizes)]
     return g, col, row, hit, offset

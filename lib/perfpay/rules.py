@@ -52,6 +52,13 @@ class Raw:
     clip: np.ndarray | None = None  # rows the floor/cap applies to (None = all)
     note: pd.Series | None = None   # how the points came about (when text is asked)
     inputs: pd.Series | None = None  # the inputs used, as text
+    flagged: np.ndarray | None = None  # rows with a flag (None: none, or not known: see `flagged_rows`)
+
+    def flagged_rows(self) -> np.ndarray:
+        """Positions of the rows with a flag."""
+        if self.flagged is None:
+            self.flagged = self.flag != ""
+        return np.flatnonzero(self.flagged)
 
 
 def _n(data) -> int:
@@ -98,8 +105,12 @@ def _targets(ind: Indicator, data):
 
 
 def _missing(raw: Raw, missing: np.ndarray, why: str, flag: str) -> Raw:
+    if not missing.any():
+        return raw
     raw.points = np.where(missing, 0, raw.points)
-    raw.flag = np.where(missing, flag, raw.flag).astype(object)
+    raw.flag = raw.flag.copy()
+    raw.flag[missing] = flag
+    raw.flagged = None if raw.flagged is None else raw.flagged | missing
     if raw.note is not None:
         what = "target" if flag == "missing_target" else "actual"
         shown = raw.inputs.reset_index(drop=True).str.replace(f"{what} 0", f"{what} none", regex=False)
@@ -191,7 +202,7 @@ def step(ind: Indicator, data, text: bool = True) -> Raw:
             zero |= actual * z.denominator > z.numerator * MICRO
     points = np.where(zero, 0, points)
 
-    raw = Raw(points, _flags(n))
+    raw = Raw(points, _flags(n), flagged=np.zeros(n, dtype=bool))
     if text:
         raw.note, raw.inputs = _step_text(r, actual, target, safe_t, gap, sn, sd,
                                           *((bn, bd) if r.get("bonus") is not None else (None, None)),
@@ -248,7 +259,7 @@ def proportional(ind: Indicator, data, text: bool = True) -> Raw:
     capped = actual * cap.denominator > cap.numerator * target
     num = np.where(capped, p * cap.numerator * target, p * actual * cap.denominator)
     points = half_up(np.maximum(num, 0), safe_t * cap.denominator)
-    raw = Raw(points, _flags(n))
+    raw = Raw(points, _flags(n), flagged=np.zeros(n, dtype=bool))
     if text:
         rate = round_half_up(100 * 100 * actual, safe_t)
         note = fmt(rate) + "% of target × " + _num(ind.points)
@@ -266,7 +277,7 @@ def per_unit(ind: Indicator, data, text: bool = True) -> Raw:
     bound = max(largest(actual), MICRO) * 2 * (abs(up.numerator) + up.denominator)
     (actual,) = fit([actual], bound)
     points = half_up(actual * up.numerator, MICRO * up.denominator)
-    raw = Raw(points, _flags(n))
+    raw = Raw(points, _flags(n), flagged=np.zeros(n, dtype=bool))
     if text:
         raw.note = _measure(actual) + " × " + _num(ind.rule["unit_points"])
         raw.inputs = "units " + _measure(actual)
@@ -322,7 +333,7 @@ def deduction(ind: Indicator, data, text: bool = True) -> Raw:
         hit = fcount > 0
         points = np.where(hit, value, points)
         clip = ~hit
-    raw = Raw(points, _flags(n), clip)
+    raw = Raw(points, _flags(n), clip, flagged=np.zeros(n, dtype=bool))
     if text:
         parts = _event_text(data, normal, counts, "penalty", "−")
         note = parts.where(pd.Series(count > 0), "no events: full points")
@@ -344,7 +355,7 @@ def deduction(ind: Indicator, data, text: bool = True) -> Raw:
 def bonus_events(ind: Indicator, data, text: bool = True) -> Raw:
     n = _n(data)
     plus, count, counts = _event_counts(data, ind.rule["events"], "bonus")
-    raw = Raw(cents(ind.points) + plus, _flags(n))
+    raw = Raw(cents(ind.points) + plus, _flags(n), flagged=np.zeros(n, dtype=bool))
     if text:
         parts = _event_text(data, ind.rule["events"], counts, "bonus", "+")
         raw.note = raw.inputs = parts.where(pd.Series(count > 0), "no events")
@@ -391,7 +402,7 @@ def levels(ind: Indicator, data, weights: dict, missing_policy: str, text: bool 
         scale = np.full_like(num, sum(wint.values()) or 1)
     points = np.where(none, 0, half_up(num, den * scale))
     partly = (lost_code != 0) & ~none
-    raw = Raw(points, np.where(partly, "missing_rater:" + lost, "").astype(object))
+    raw = Raw(points, np.where(partly, "missing_rater:" + lost, "").astype(object), flagged=partly)
     if text:
         seen = _s("", n)
         for role in roles:
@@ -427,7 +438,7 @@ def scaled_rating(ind: Indicator, data, text: bool = True) -> Raw:
     bound = max(largest(actual), MICRO) * 2 * (abs(p) * m.denominator + abs(m.numerator))
     (actual,) = fit([actual], bound)
     points = half_up(p * actual * m.denominator, MICRO * m.numerator)
-    raw = Raw(points, _flags(n))
+    raw = Raw(points, _flags(n), flagged=np.zeros(n, dtype=bool))
     if text:
         raw.note = _measure(actual) + f" / {_num(m)} × {_num(ind.points)}"
         raw.inputs = "rating " + _measure(actual)
@@ -438,7 +449,7 @@ def scaled_rating(ind: Indicator, data, text: bool = True) -> Raw:
 def adjustment(ind: Indicator, data, text: bool = True) -> Raw:
     n = _n(data)
     adj = _col(data, "adj")
-    raw = Raw(adj.copy(), _flags(n))
+    raw = Raw(adj.copy(), _flags(n), flagged=np.zeros(n, dtype=bool))
     if text:
         count = _col(data, "adj_n")
         reasons = pd.Series(np.asarray(data["adj_note"], dtype=object)) if "adj_note" in data else _s("", n)

@@ -66,6 +66,7 @@ class Scored:
     raw: list[np.ndarray]           # before the floor and the cap
     points: list[np.ndarray]
     flags: list[np.ndarray]
+    flagged: list[np.ndarray]       # positions of the rows with a flag
 
     @property
     def card(self) -> Card:
@@ -79,14 +80,15 @@ class Scored:
 def score_units(gathered: Gathered) -> Scored:
     """Every indicator of the card over every row at once: a dozen rule calls, no loop over people."""
     card = gathered.card
-    raws, points, flags = [], [], []
+    raws, points, flags, flagged = [], [], [], []
     for j, ind in enumerate(card.indicators):
         raw = raw_points(ind, gathered.columns(j), card.raters, card.missing_rater, text=False)
         out, _, _ = limits(ind, raw)
         raws.append(raw.points.astype(np.int64))          # centipoints fit in int64
         points.append(out.astype(np.int64))
         flags.append(raw.flag)
-    return Scored(gathered, raws, points, flags)
+        flagged.append(raw.flagged_rows())
+    return Scored(gathered, raws, points, flags, flagged)
 
 
 def _unit_totals(s: Scored, grading) -> dict:
@@ -101,8 +103,7 @@ def _unit_totals(s: Scored, grading) -> dict:
         out[f"sec:{name}"] = points[rows].sum(axis=0)
     # flags of the person's rows of this card version: indicator by indicator, unit by unit
     who, texts = [], []
-    for ind, flag in zip(card.indicators, s.flags):
-        at = np.flatnonzero(flag != "")
+    for ind, flag, at in zip(card.indicators, s.flags, s.flagged):
         who.append(base.person[at])
         texts.append(flag[at] + " " + ind.key)
     who = np.concatenate(who)
