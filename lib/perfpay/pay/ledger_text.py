@@ -31,8 +31,9 @@ def table(rows: pd.DataFrame) -> pd.DataFrame:
     if len(rows) == 0:
         return empty_rows()
     out = {c: rows[c].to_numpy() for c in TABLE_COLUMNS if c != "formula"}
-    for col in MONEY:
-        out[col] = _decimals(out[col])
+    money = _decimals(np.concatenate([out[c] for c in MONEY]))    # each distinct amount made once
+    for k, col in enumerate(MONEY):
+        out[col] = money[k * len(rows):(k + 1) * len(rows)]
     out["kpi_coefficient"] = _per_object(out["kpi_coefficient"], _decimal)
     out["formula"] = formulas(rows)
     return pd.DataFrame({c: out[c] for c in TABLE_COLUMNS}, copy=False)
