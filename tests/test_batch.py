@@ -463,3 +463,77 @@ def test_sample_company_key_accounts_2026q3(tmp_path):
     assert (period / "大客户部" / "commission.csv").is_file() and len(list((period / "大客户部" / "statements").glob("*.xlsx"))) == 15
     index = (period / "index.html").read_text(encoding="utf-8")
     assert all((period / unquote(v)).is_file() for t, k, v in links(index) if t == "a")
+
+
+# --- what the data step hands the notebooks ----------------------------------------------------------
+
+
+def _shown(ctx) -> list:
+    """What the reports show of a context: the summaries behind every table and chart."""
+    from perfpay.report import kpi_section, summary
+
+    dept = ctx.department
+    by = "role" if dept else "department"
+    unit = None if dept else "quarter"
+    out = [summary.headline(ctx), summary.trend(ctx, by, unit), summary.trend_table(ctx, by, unit),
+           summary.by_branch(ctx), summary.data_quality(ctx), summary.input_summary(ctx)]
+    if dept:
+        out += [summary.rankings(ctx), summary.indicator_shares(ctx), summary.bottom_three(ctx),
+                summary.awards_table(ctx), summary.pay_table(ctx), summary.pay_totals(ctx),
+                [s["explain"] for s in summary.scorecards(ctx)], kpi_section.headline(ctx),
+                kpi_section.by_unit(ctx), kpi_section.people(ctx), kpi_section.key_accounts(ctx),
+                summary.commission_cost(ctx), summary.ledger(ctx), summary.excluded_deals(ctx)]
+    else:
+        out += [summary.departments(ctx), summary.branches(ctx), summary.pay_by_department(ctx)]
+    return out
+
+
+def _same(a, b, where: str) -> None:
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b, obj=where)
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            _same(x, y, f"{where}[{i}]")
+    elif isinstance(a, dict):
+        assert list(a) == list(b), where
+        for k in a:
+            _same(a[k], b[k], f"{where}[{k}]")
+    else:
+        assert a == b, where
+
+
+def test_notebooks_given_the_data_step_results_show_what_they_compute_alone(tmp_path):
+    """report_data: params, inputs, scores, KPIs, pay and the year's scores of the data step, handed
+    to the notebooks, give the same tables as a notebook that reads and computes everything itself."""
+    from perfpay.batch.run import data_files, report_data
+    from perfpay.load import load as load_inputs
+    from perfpay.params import load_params
+    from perfpay.periods import Period
+    from perfpay.report import load
+
+    period = Period.parse("2026Q3")
+    inputs_dir, params_dir = ROOT / "inputs", ROOT / "params"
+    params = load_params(params_dir)
+    inputs = load_inputs(inputs_dir, params, period)
+    departments = ["客户服务部", "大客户部", "BD组"]
+    files, _, results = data_files(params, inputs, period, departments, tmp_path / "out", narrowed=False)
+    due = due_notebooks(period, departments, facts_from_files(files, tmp_path / "out"))
+    data = report_data(tmp_path / "report_data.pickle", params, inputs, period, due, results, inputs_dir, params_dir)
+    for dept in [*departments, None]:
+        given = load(period, dept, inputs_dir, params_dir, data=data)
+        alone = load(period, dept, inputs_dir, params_dir)
+        handed = {"scores", "kpis", "history"} if dept else {"kpis", "pay", "history"}
+        assert handed <= set(given.__dict__), "the data step's results are used, not computed again"
+        _same(_shown(given), _shown(alone), dept or "全公司")
+    # handed-over results for another period or other folders, or a file gone, are not used
+    other = load("2026Q2", "BD组", inputs_dir, params_dir, data=data)
+    assert "history" not in other.__dict__ and other.period.label == "2026Q2"
+    assert "history" not in load(period, "BD组", inputs_dir, params_dir, data=tmp_path / "gone.pickle").__dict__
+
+
+def test_report_data_goes_only_to_notebooks_that_declare_it(tmp_path):
+    from perfpay.batch.execute import _declares
+
+    assert _declares(REAL_NOTEBOOKS / "department_report.ipynb", "report_data")
+    assert not _declares(FIXTURES / "department_report.ipynb", "report_data")

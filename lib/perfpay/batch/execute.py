@@ -113,7 +113,9 @@ def run_job(job: dict) -> dict:
 
     Keys: key, notebook, period, department, title, meta, source, work, parameters, final_ipynb,
     kernel_name, cell_timeout, start_timeout, log_file (default true: the process's stdout and
-    stderr, and so the kernel's, go to work/kernel.log while the job runs).
+    stderr, and so the kernel's, go to work/kernel.log while the job runs), data (optional: the
+    pickle of what the run's data step computed, passed as `report_data` to a notebook that
+    declares that parameter).
     """
     work = Path(job["work"])
     cwd = work / WORK_CWD
@@ -152,7 +154,10 @@ def _execute(job: dict, ipynb: Path, cwd: Path, res: JobResult) -> None:
     from papermill.exceptions import PapermillExecutionError
 
     try:
-        pm.execute_notebook(job["source"], str(ipynb), parameters=job["parameters"], cwd=str(cwd),
+        parameters = dict(job["parameters"])
+        if job.get("data") and _declares(job["source"], "report_data"):
+            parameters["report_data"] = job["data"]
+        pm.execute_notebook(job["source"], str(ipynb), parameters=parameters, cwd=str(cwd),
                             kernel_name=job.get("kernel_name"), progress_bar=False, log_output=False,
                             execution_timeout=job.get("cell_timeout"),
                             start_timeout=job.get("start_timeout") or 60)
@@ -175,6 +180,19 @@ def _execute(job: dict, ipynb: Path, cwd: Path, res: JobResult) -> None:
         else:
             res.marked = True
     _fix_metadata(ipynb, job)
+
+
+def _declares(source, name: str) -> bool:
+    """The notebook's parameters cell assigns `name` (else papermill would warn of an unknown parameter)."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(source, as_version=4)
+    except Exception:                               # noqa: BLE001 - papermill reports an unreadable notebook
+        return False
+    assign = re.compile(rf"^{re.escape(name)}\s*[:=]", re.MULTILINE)
+    return any(c.cell_type == "code" and "parameters" in c.metadata.get("tags", []) and assign.search(c.source)
+               for c in nb.cells)
 
 
 def _tail(path: Path, lines: int = 20) -> str:

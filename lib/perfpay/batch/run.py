@@ -39,6 +39,7 @@ from .manifest import file_hashes, sha256, versions, write_json, write_text
 RUN_JSON = "run.json"
 INDEX = "index.html"
 TEMP_PREFIX = ".run-"
+TREND = {"department_report", "company_overview"}     # the notebooks with a trend over the year
 
 
 class BatchError(PerfpayError):
@@ -80,9 +81,12 @@ def _now() -> str:
 
 
 def data_files(params, inputs, period: Period, departments: list[str], out: Path,
-               narrowed: bool) -> tuple[dict, list[str]]:
-    """Every data file of the run, as write_all takes them, and the messages to show."""
-    from ..jobs import excel_files, kpi_files, pay_files, score_files
+               narrowed: bool) -> tuple[dict, list[str], dict]:
+    """Every data file of the run, as write_all takes them, the messages to show, and the results
+    they come from (scores per department, the company's pay and KPIs) for the notebooks."""
+    from ..jobs import excel_files, pay_files, score_files
+    from ..kpis.compute import compute
+    from ..kpis.tables import csv_tables
     from ..pay.run import pay
 
     scores: dict = {}
@@ -91,9 +95,33 @@ def data_files(params, inputs, period: Period, departments: list[str], out: Path
     paid, notes = pay_files(params, inputs, period, out, departments if narrowed else None, result=result)
     files.update(paid)
     files.update(excel_files(params, period, scores, result, out))
-    kpis, kpi_messages = kpi_files(params, inputs, period, departments, out)
-    files.update(kpis)
-    return files, messages + notes + kpi_messages
+    # jobs.kpi_files, keeping the result for the notebooks
+    kpis = compute(params, inputs.records, inputs.roster, period)
+    kpi_messages = list(kpis.notes)
+    for dept in departments:
+        for name, table in csv_tables(kpis.department(dept), inputs.roster).items():
+            files[Path(out) / dept / name] = table
+            kpi_messages.append(f"{dept}: {name} {len(table)} rows")
+    return files, messages + notes + kpi_messages, {"scores": scores, "pay": result, "kpis": kpis}
+
+
+def report_data(path: Path, params, inputs, period: Period, due: list[NotebookJob], results: dict,
+                inputs_dir: Path, params_dir: Path) -> Path:
+    """The pickle of what the data step computed, for the notebooks of the run's own period
+    (`perfpay.report.context.save_data`), with the year's scores their trend charts show."""
+    from ..load import load
+    from ..report.context import save_data
+    from ..scorecard import score
+
+    mine = [j for j in due if j.period == period.label]
+    history = {}
+    trend = {j.department for j in mine if j.notebook in TREND}
+    if trend:
+        year = period.year_period
+        year_inputs = inputs if period == year else load(inputs_dir, params, year)
+        history = {d: score(params, year_inputs, year, d) for d in sorted(trend, key=lambda d: d or "")}
+    return save_data(path, period, params, inputs, inputs_dir, params_dir, scores=results["scores"],
+                     kpis=results["kpis"], pay=results["pay"], history=history)
 
 
 # --- 2. notebooks ----------------------------------------------------------------------------
@@ -104,12 +132,13 @@ def _meta(job: NotebookJob) -> str:
 
 
 def _payload(job: NotebookJob, work: Path, out: Path, notebooks_dir: Path, inputs_dir, params_dir,
-             kernel_name, cell_timeout) -> dict:
+             kernel_name, cell_timeout, data=None) -> dict:
     return {"key": job.key, "notebook": job.notebook, "period": job.period, "department": job.department,
             "title": job.title, "meta": _meta(job), "source": str((notebooks_dir / f"{job.notebook}.ipynb").resolve()),
             "work": str(work), "parameters": job.parameters(inputs_dir, params_dir),
             "final_ipynb": str((out / job.relpath(".ipynb")).resolve()),
-            "kernel_name": kernel_name, "cell_timeout": cell_timeout}
+            "kernel_name": kernel_name, "cell_timeout": cell_timeout,
+            "data": str(data) if data is not None and job.period == job.run_period else None}
 
 
 def _entry(res: dict, placed: dict) -> dict:
@@ -126,13 +155,15 @@ def _entry(res: dict, placed: dict) -> dict:
 def run_notebooks(due: list[NotebookJob], *, out: Path, notebooks_dir, inputs_dir, params_dir,
                   jobs: int | None = None, progress: bool | None = None, kernel_name: str | None = None,
                   cell_timeout: float | None = None, protected=frozenset(), echo=print,
-                  scheduler=None) -> list[dict]:
+                  scheduler=None, data=None) -> list[dict]:
     """Run `due` in parallel (one worker process and one kernel per notebook at a time); the run.json
     entries in the order of `due`. Work happens in out/.run-*/, removed at the end whatever happens.
     `protected`: resolved paths a notebook's own files may not replace (the data files).
     `scheduler`: run them on that Dask cluster instead (an address or a distributed.Client), at
     most `jobs` at a time (default: all handed to the scheduler, which runs as many as its workers
-    have threads, and lets an adaptive cluster grow)."""
+    have threads, and lets an adaptive cluster grow).
+    `data`: the pickle of `report_data`, handed to the notebooks of the run's own period (not
+    on a cluster, whose workers do not see this machine's files)."""
     from tqdm import tqdm
 
     if not due:
@@ -159,8 +190,9 @@ def run_notebooks(due: list[NotebookJob], *, out: Path, notebooks_dir, inputs_di
             echo(line)
 
     try:
+        data = data if scheduler is None else None
         payloads = [_payload(j, tmp / f"{i:03d}", out, notebooks_dir, inputs_dir, params_dir, kernel_name,
-                             cell_timeout) for i, j in enumerate(due)]
+                             cell_timeout, data) for i, j in enumerate(due)]
         ready = []
         for p in payloads:
             if Path(p["source"]).is_file():
@@ -250,7 +282,7 @@ def run_period(period, *, inputs_dir="inputs", params_dir="params", out_dir="out
 
     out = out_root / period.label
     with _cluster(scheduler) as client:             # reached before anything is written
-        files, messages = data_files(params, inputs, period, wanted, out, narrowed=bool(departments))
+        files, messages, results = data_files(params, inputs, period, wanted, out, narrowed=bool(departments))
         if report.problems:
             files[out / "problems.csv"] = report.to_frame()
         for m in messages:
@@ -264,10 +296,18 @@ def run_period(period, *, inputs_dir="inputs", params_dir="params", out_dir="out
         due = due_notebooks(period, wanted, facts_from_files(files, out), company=not departments)
         t1 = time.perf_counter()
         workers, scheduler_address = _capacity(client, jobs)
-        entries = run_notebooks(due, out=out, notebooks_dir=notebooks_dir, inputs_dir=inputs_dir,
-                                params_dir=params_dir, jobs=jobs, progress=progress, kernel_name=kernel_name,
-                                cell_timeout=cell_timeout, protected={Path(p).resolve() for p in files}, echo=echo,
-                                scheduler=client)
+        staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=out))
+        try:
+            data = None
+            if client is None and due:               # counted in the notebooks' time: it is their work
+                data = report_data(staging / "report_data.pickle", params, inputs, period, due, results,
+                                   inputs_dir, params_dir)
+            entries = run_notebooks(due, out=out, notebooks_dir=notebooks_dir, inputs_dir=inputs_dir,
+                                    params_dir=params_dir, jobs=jobs, progress=progress, kernel_name=kernel_name,
+                                    cell_timeout=cell_timeout, protected={Path(p).resolve() for p in files},
+                                    echo=echo, scheduler=client, data=data)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         notebooks_seconds = time.perf_counter() - t1
 
     data = sorted(Path(p).relative_to(out).as_posix() for p in files)

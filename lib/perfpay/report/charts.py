@@ -1,12 +1,15 @@
-"""Charts of a report (seaborn / matplotlib) that show Chinese on a fresh machine.
+"""Charts of a report (matplotlib, in seaborn's whitegrid look) that show Chinese on a fresh machine.
 
     charts.show(charts.grade_distribution(ctx.ranking))   # an embedded PNG in the notebook
 
 `setup_fonts()` picks an installed CJK font (Noto Sans CJK, Source Han, WenQuanYi, Noto Serif
 CJK, AR PL), rescanning the system fonts when matplotlib's font cache predates them, and
 raises FontError saying to install fonts-noto-cjk when there is none. Figures are made
-without pyplot (no global state, nothing shown twice); `show` turns them into PNG images,
-which the notebook and its HTML embed (no external files).
+without pyplot (no global state, nothing shown twice) and drawn once, by the Agg canvas, at
+their own size (constrained layout fits them; no tight-bbox pass, which would draw them twice);
+`show` turns them into PNG images, which the notebook and its HTML embed (no external files).
+seaborn is not imported: its categorical plots are slow on many points, and the few plots here
+are plain bars, boxes, dots and a coloured grid.
 """
 
 from __future__ import annotations
@@ -36,6 +39,20 @@ FILE_HINTS = ("cjk", "sourcehan", "source-han", "wqy", "wenquanyi", "uming", "uk
               "notosanssc", "notoserifsc")
 GRADE_COLOURS = {"优秀": "#2d6a4f", "良好": "#1d4ed8", "合格": "#d97706", "不合格": "#b91c1c"}
 GRADES = tuple(GRADE_COLOURS)
+# seaborn's set_theme(style="whitegrid", context="notebook"), without importing seaborn
+THEME = {
+    "axes.axisbelow": True, "axes.edgecolor": ".8", "axes.grid": True, "axes.labelcolor": ".15",
+    "axes.labelsize": 12.0, "axes.linewidth": 1.25, "axes.titlesize": 12.0, "font.size": 12.0,
+    "grid.color": ".8", "grid.linewidth": 1.0, "legend.fontsize": 11.0, "legend.title_fontsize": 12.0,
+    "lines.solid_capstyle": "round", "patch.edgecolor": "w", "patch.force_edgecolor": True, "text.color": ".15",
+    "xtick.bottom": False, "xtick.color": ".15", "xtick.labelsize": 11.0, "xtick.major.size": 6.0,
+    "xtick.major.width": 1.25, "xtick.minor.size": 4.0, "xtick.minor.width": 1.0, "ytick.color": ".15",
+    "ytick.labelsize": 11.0, "ytick.left": False, "ytick.major.size": 6.0, "ytick.major.width": 1.25,
+    "ytick.minor.size": 4.0, "ytick.minor.width": 1.0,
+}
+# seaborn's "deep" palette
+PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974",
+           "#64b5cd")
 
 
 class FontError(PerfpayError):
@@ -127,19 +144,32 @@ _themed = False
 
 
 def setup() -> str:
-    """seaborn's theme, then the CJK font (set_theme resets the font settings)."""
+    """The theme (THEME, the colour cycle PALETTE), then the CJK font."""
     global _themed
     if not _themed:
-        import seaborn as sns
-        sns.set_theme(style="whitegrid", context="notebook")
+        from cycler import cycler
+        matplotlib.rcParams.update(THEME)
+        matplotlib.rcParams["axes.prop_cycle"] = cycler(color=list(PALETTE))
         _themed = True
     return setup_fonts()
 
 
 # output ------------------------------------------------------------------------------------------
 def png(fig: Figure, dpi: int = 110) -> bytes:
+    """The figure as PNG bytes: laid out once, then drawn once by the Agg canvas.
+
+    (savefig with a layout engine draws the figure twice: once to lay it out, once to paint.)
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    fig.set_dpi(dpi)
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+        fig.set_layout_engine(None)          # laid out: savefig need not draw it first
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
 
 
@@ -177,10 +207,39 @@ def _empty(title: str, message: str = "无数据") -> Figure:
 
 
 # charts ------------------------------------------------------------------------------------------
+def bars(ax, labels, groups: dict, colours: dict | None = None, width: float = 0.8, fmt: str | None = None,
+         fontsize: float = 9):
+    """Grouped bars: one group per label, one bar per key of `groups` ({key: heights, NaN for none}),
+    side by side within `width`; each bar labelled with `fmt`. Returns the bar containers."""
+    import numpy as np
+
+    x = np.arange(len(labels))
+    n = max(len(groups), 1)
+    w = width / n
+    out = []
+    for i, (key, heights) in enumerate(groups.items()):
+        heights = np.asarray(heights, dtype=float)
+        keep = ~np.isnan(heights)
+        colour = (colours or {}).get(key, PALETTE[i % len(PALETTE)])
+        c = ax.bar(x[keep] + (i - (n - 1) / 2) * w, heights[keep], w, color=colour, label=str(key))
+        if fmt:
+            ax.bar_label(c, fmt=fmt, padding=2, fontsize=fontsize)
+        out.append(c)
+    ax.set_xticks(x, [str(v) for v in labels])
+    ax.set_xlim(-0.5, len(labels) - 0.5)
+    ax.grid(False, axis="x")
+    return out
+
+
+def _order(values) -> list:
+    """Categories in order of appearance."""
+    import pandas as pd
+    return list(pd.unique(pd.Series(values)))
+
+
 def grade_distribution(ranking, grades=GRADES, by: str | None = None, title: str = "等级分布") -> Figure:
     """People per grade (bars in grade order and colour); with `by`, grouped by that column."""
     import pandas as pd
-    import seaborn as sns
 
     if ranking is None or len(ranking) == 0:
         return _empty(title)
@@ -188,44 +247,61 @@ def grade_distribution(ranking, grades=GRADES, by: str | None = None, title: str
     palette = {g: GRADE_COLOURS.get(g, "#6b7280") for g in grades}
     if by is None:
         counts = ranking["grade"].value_counts().reindex(grades, fill_value=0)
-        data = pd.DataFrame({"grade": grades, "people": counts.to_numpy()})
         fig, ax = _figure(6.4, 3.4)
-        sns.barplot(data=data, x="grade", y="people", hue="grade", palette=palette, order=grades,
-                    legend=False, ax=ax)
+        c = ax.bar(range(len(grades)), counts.to_numpy(), 0.8, color=[palette[g] for g in grades])
+        ax.bar_label(c, fmt="%d", padding=2, fontsize=9)
+        ax.set_xticks(range(len(grades)), grades)
+        ax.set_xlim(-0.5, len(grades) - 0.5)
+        ax.grid(False, axis="x")
         ax.set_xlabel("等级")
     else:
         counts = pd.crosstab(ranking[by], ranking["grade"]).reindex(columns=grades, fill_value=0)
-        data = counts.reset_index().melt(id_vars=by, var_name="grade", value_name="people")
         fig, ax = _figure(max(6.4, 1.6 * len(counts) + 2), 3.8)
-        sns.barplot(data=data, x=by, y="people", hue="grade", hue_order=grades, palette=palette, ax=ax)
+        bars(ax, list(counts.index), {g: counts[g].to_numpy() for g in grades}, palette, fmt="%d")
         ax.set_xlabel("")
         ax.legend(title="等级", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
-    for container in ax.containers:
-        ax.bar_label(container, fmt="%d", padding=2, fontsize=9)
     ax.set_ylabel("人数")
     ax.set_title(title)
     ax.margins(y=0.15)
     return fig
 
 
+def _text_colour(rgba) -> str:
+    """Dark text on a light cell, white on a dark one (seaborn's rule: relative luminance > .408)."""
+    import numpy as np
+    rgb = np.asarray(rgba[:3], dtype=float)
+    rgb = np.where(rgb <= .03928, rgb / 12.92, ((rgb + .055) / 1.055) ** 2.4)
+    return ".15" if rgb @ [.2126, .7152, .0722] > .408 else "w"
+
+
 def indicator_heatmap(matrix, title: str = "指标得分率（% of 满分）") -> Figure:
     """People × indicators heatmap, each cell the points earned as % of the indicator's points."""
-    import seaborn as sns
+    import numpy as np
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize
 
     if matrix is None or matrix.empty:
         return _empty(title)
     rows, cols = matrix.shape
+    values = np.ma.masked_invalid(matrix.astype(float).to_numpy())
     fig, ax = _figure(max(6.5, 0.95 * cols + 3.2), max(2.4, 0.34 * rows + 1.6))
-    sns.heatmap(matrix.astype(float), ax=ax, cmap="RdYlGn", vmin=0, vmax=100, annot=True, fmt=".0f",
-                annot_kws={"fontsize": 8}, linewidths=0.4, linecolor="white",
-                cbar_kws={"label": "% 满分", "shrink": 0.8})
+    cmap, norm = colormaps["RdYlGn"], Normalize(0, 100)
+    mesh = ax.pcolormesh(values, cmap=cmap, norm=norm, edgecolors="white", linewidth=0.4)
+    for (i, j), v in np.ndenumerate(values.filled(np.nan)):
+        if v == v:
+            ax.text(j + 0.5, i + 0.5, f"{v:.0f}", ha="center", va="center", fontsize=8,
+                    color=_text_colour(cmap(norm(v))), in_layout=False)    # inside its cell: not measured
+    fig.colorbar(mesh, ax=ax, label="% 满分", shrink=0.8).outline.set_visible(False)
+    ax.set_xlim(0, cols)
+    ax.set_ylim(rows, 0)
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_xticks(np.arange(cols) + 0.5, [str(c) for c in matrix.columns], rotation=35, ha="right", fontsize=9)
+    ax.set_yticks(np.arange(rows) + 0.5, [str(r) for r in matrix.index], fontsize=9)
     ax.set_title(title)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.tick_params(axis="x", labelrotation=35, labelsize=9)
-    for label in ax.get_xticklabels():
-        label.set_horizontalalignment("right")
-    ax.tick_params(axis="y", labelsize=9)
     return fig
 
 
@@ -258,15 +334,18 @@ def trend(frame, title: str = "年内平均分趋势", by: str = "role", legend:
 def comparison(frame, x: str = "branch", y: str = "mean_value", hue: str | None = "department",
                title: str = "分部对比：平均分", xlabel: str = "") -> Figure:
     """Bars of mean totals by `x`, one colour per `hue` (departments, or roles)."""
-    import seaborn as sns
-
     if frame is None or len(frame) == 0:
         return _empty(title)
     n = frame[x].nunique() * (frame[hue].nunique() if hue else 1)
     fig, ax = _figure(max(6.4, 0.55 * n + 2.5), 3.8)
-    sns.barplot(data=frame, x=x, y=y, hue=hue, ax=ax, errorbar=None)
-    for container in ax.containers:
-        ax.bar_label(container, fmt="%.1f", padding=2, fontsize=8)
+    labels = _order(frame[x])
+    if hue:
+        means = frame.groupby([hue, x], sort=False)[y].mean()
+        groups = {h: [means.get((h, v), float("nan")) for v in labels] for h in _order(frame[hue])}
+    else:
+        means = frame.groupby(x, sort=False)[y].mean()
+        groups = {y: [means[v] for v in labels]}
+    bars(ax, labels, groups, fmt="%.1f", fontsize=8)
     ax.set_ylabel("平均分")
     ax.set_xlabel(xlabel)
     ax.set_title(title)

@@ -363,26 +363,99 @@ def department_pay(params, inputs, period, department: str, scored=None):
     return result
 
 
+# results handed over by `perfpay run` ----------------------------------------------------------
+DATA_FORMAT = "perfpay report data 1"
+
+
+def save_data(path, period, params, inputs, inputs_dir, params_dir, *, scores=None, kpis=None, pay=None,
+              history=None) -> Path:
+    """What the data step of `perfpay run` computed, as a pickle its notebooks read (`load(data=path)`).
+
+    scores: {department: Scores of the period}; kpis: the company's KpiResult; pay: the company's
+    PayResult; history: {department, or None for the company: Scores of the year}. Each is exactly
+    what the ReportContext would compute for itself; the history's explanations are left out (the
+    notebooks show only its units) and are made again from the inputs if anyone asks for them.
+    """
+    import pickle
+
+    history = {d: (s.period, s.scores, s.units, s.notes) for d, s in (history or {}).items()}
+    data = {"format": DATA_FORMAT, "period": Period.parse(period).label, "params": params, "inputs": inputs,
+            "inputs_dir": str(Path(inputs_dir).resolve()), "params_dir": str(Path(params_dir).resolve()),
+            "scores": scores or {}, "kpis": kpis, "pay": pay, "history": history}
+    path = Path(path)
+    with open(path, "wb") as f:
+        pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _given(data, period: Period, inputs_dir: Path, params_dir: Path) -> dict | None:
+    """The handed-over results when they are for this period and these folders; else None (computed here).
+
+    A path that no longer exists (the kept notebook of a finished run) counts as not given.
+    """
+    import pickle
+
+    if data is None or str(data).strip() == "" or not Path(data).is_file():
+        return None
+    with open(data, "rb") as f:
+        given = pickle.load(f)
+    if given.get("format") != DATA_FORMAT or given["period"] != period.label \
+            or given["inputs_dir"] != str(inputs_dir.resolve()) or given["params_dir"] != str(params_dir.resolve()):
+        return None
+    return given
+
+
+def _fill(ctx: ReportContext, given: dict) -> None:
+    """Put the handed-over results where the context's cached properties keep theirs."""
+    dept = ctx.department
+    if dept in given["scores"]:
+        ctx.__dict__["scores"] = given["scores"][dept]
+    if given["kpis"] is not None:
+        ctx.__dict__["kpis"] = given["kpis"] if dept is None else given["kpis"].department(dept)
+    if dept is None and given["pay"] is not None:
+        ctx.__dict__["pay"] = given["pay"]
+    if dept in given["history"]:
+        from ..scorecard import Scores, score
+
+        period, scores, units, notes = given["history"][dept]
+
+        def explain():
+            year = ctx.period.year_period
+            inputs = ctx.inputs if ctx.period == year else load_all(ctx.inputs_dir, ctx.params, year)
+            return score(ctx.params, inputs, year, dept).explain
+
+        ctx.__dict__["history"] = Scores(period, scores, units, explain, notes)
+
+
 def load(period, department=None, inputs_dir=None, params_dir=None, *, overlay=None,
-         params=None) -> ReportContext:
+         params=None, data=None) -> ReportContext:
     """Read params/ and the inputs of `period` for a report on `department` (None: the company).
 
     inputs_dir / params_dir: None for the project's inputs/ and params/ (found from the cwd);
     a relative path is looked up from the cwd, then from the project root. overlay: changed
     params values (see `load_params_with_overlay`). Inputs with errors are loaded without the
-    bad rows; `ctx.inputs.report` lists them.
+    bad rows; `ctx.inputs.report` lists them. data: the pickle `perfpay run` hands its
+    notebooks (`save_data`): its params, inputs and results are used instead of being read and
+    computed again, when it is for this period and these folders (and no overlay or params is given).
     """
     period = Period.parse(period)
     department = None if department is None or str(department).strip() in ALL else str(department).strip()
     p_dir = _folder(params_dir, "params")
     i_dir = _folder(inputs_dir, "inputs")
     overlay = read_overlay(overlay)
-    if params is None:
-        params = load_params_with_overlay(p_dir, overlay) if overlay else load_params(p_dir)
-    inputs = load_all(i_dir, params, period)
+    given = _given(data, period, i_dir, p_dir) if not overlay and params is None else None
+    if given is not None:
+        params, inputs = given["params"], given["inputs"]
+    else:
+        if params is None:
+            params = load_params_with_overlay(p_dir, overlay) if overlay else load_params(p_dir)
+        inputs = load_all(i_dir, params, period)
     if department is not None:
         known = sorted(d for d in inputs.roster["department"].dropna().unique()) if len(inputs.roster) else []
         if department not in known:
             raise ReportError(f"department {department!r} is not in the roster of {i_dir}; "
                               f"departments: {', '.join(known) or '(none)'}; use 全公司 for all")
-    return ReportContext(period, department, params, inputs, i_dir, p_dir, overlay)
+    ctx = ReportContext(period, department, params, inputs, i_dir, p_dir, overlay)
+    if given is not None:
+        _fill(ctx, given)
+    return ctx

@@ -17,7 +17,7 @@ from fractions import Fraction
 
 import pandas as pd
 
-from .charts import _empty, _figure
+from .charts import PALETTE, _empty, _figure, _order
 
 UNIT_TEXT = {"percent": "%", "seconds": " 秒", "hours": " 小时", "score": "", "count": ""}
 PLACES = {"percent": "0.01", "seconds": "0.1", "hours": "0.01", "score": "0.01", "count": "1"}
@@ -104,7 +104,8 @@ def people(ctx) -> pd.DataFrame:
 
 def chart(ctx, title: str = "个人运营指标分布（按分部）"):
     """Box-and-points of the people's percent KPIs, one colour per branch."""
-    import seaborn as sns
+    import numpy as np
+    from matplotlib.patches import Patch
 
     rows = _period_rows(ctx, "person")
     rows = rows[(rows["measure"] == "percent") & rows["value"].notna()] if len(rows) else rows
@@ -113,18 +114,35 @@ def chart(ctx, title: str = "个人运营指标分布（按分部）"):
     branch = ctx.inputs.roster.set_index("employee_id")["branch"].fillna("总部")
     data = pd.DataFrame({"KPI": rows["name"].to_numpy(), "值": rows["value"].astype(float).to_numpy(),
                          "分部": rows["unit"].map(branch).fillna("").to_numpy()})
-    n = data["KPI"].nunique()
+    kpis, branches = _order(data["KPI"]), _order(data["分部"])
+    n = len(kpis)
     fig, ax = _figure(max(7.5, 1.1 * n + 3), 4.2)
-    sns.boxplot(data=data, x="KPI", y="值", hue="分部", ax=ax, fliersize=0, linewidth=0.8)
-    sns.stripplot(data=data, x="KPI", y="值", hue="分部", ax=ax, dodge=True, size=2.5, alpha=0.6,
-                  legend=False, palette="dark:#374151")
+    width = 0.8 / len(branches)
+    jitter = np.random.default_rng(0)               # the same dots on every run
+    line = {"color": ".25", "linewidth": 0.8}
+    for b, unit in enumerate(branches):             # one box per KPI the branch has values for
+        part = data[data["分部"] == unit]
+        values = [v.to_numpy() for _, v in part.groupby("KPI", sort=False)["值"]]
+        at = np.array([kpis.index(k) for k in _order(part["KPI"])]) + (b - (len(branches) - 1) / 2) * width
+        colour = PALETTE[b % len(PALETTE)]
+        ax.boxplot(values, positions=at, widths=width * 0.9, showfliers=False, patch_artist=True,
+                   manage_ticks=False, boxprops={"facecolor": colour, "edgecolor": ".25", "linewidth": 0.8},
+                   medianprops=line, whiskerprops=line, capprops=line)
+        x = np.concatenate([np.full(len(v), a) for v, a in zip(values, at)])
+        ax.scatter(x + jitter.uniform(-width * 0.3, width * 0.3, len(x)), np.concatenate(values), s=2.5 ** 2,
+                   color="#374151", alpha=0.6, linewidths=0, zorder=3)
+    ax.set_xticks(range(n), kpis)
+    ax.set_xlim(-0.5, n - 0.5)
+    ax.grid(False, axis="x")
     ax.set_ylabel("%")
     ax.set_xlabel("")
     ax.set_title(title)
     ax.tick_params(axis="x", labelrotation=30, labelsize=9)
     for label in ax.get_xticklabels():
         label.set_horizontalalignment("right")
-    ax.legend(title="分部", frameon=False, fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))
+    handles = [Patch(facecolor=PALETTE[i % len(PALETTE)], edgecolor=".25", label=str(b))
+               for i, b in enumerate(branches)]
+    ax.legend(handles=handles, title="分部", frameon=False, fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))
     return fig
 
 
