@@ -428,8 +428,23 @@ class Gathered:
         t = _source_text(tables, tables.targets, self.target["source"][j])
         if lead_space(tables.inputs, "actuals", tables.memo) or lead_space(tables.inputs, "targets", tables.memo):
             return pd.Series(a + " " + t).str.strip().to_numpy(dtype=object)
-        both = (a != "") & (t != "")
-        return np.where(both, a + " " + t, np.where(a != "", a, t)).astype(object)
+        has_a, has_t = _given(a, self.actual["source"][j]), _given(t, self.target["source"][j])
+        if not has_t.any():
+            return a
+        if not has_a.any():
+            return t
+        out = np.where(has_a, a, t)
+        both = np.flatnonzero(has_a & has_t)
+        out[both] = a[both] + " " + t[both]
+        return out
+
+
+def _given(text: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """Rows with a source text (not "")."""
+    has = source >= 0
+    at = np.flatnonzero(has)
+    has[at] = text[at] != ""
+    return has
 
 
 def join_groups(codes: np.ndarray, texts: np.ndarray, groups: int, sep: str, skip_empty: bool = False) -> np.ndarray:

@@ -392,6 +392,8 @@ def _explanation(scored: list[Scored], unit_columns: dict, score_columns: dict, 
                  roster: pd.DataFrame, where: np.ndarray | None):
     def make() -> pd.DataFrame:
         units, scores = pd.DataFrame(unit_columns, copy=False), pd.DataFrame(score_columns, copy=False)
+        if where is not None and not (scores["unit_periods"] != period.label).any():   # no roll-up
+            return _explain_units(scored, unit_columns, roster, where)
         explain = pd.concat([_explain_rows(s) for s in scored], ignore_index=True)
         raw = np.concatenate([np.vstack(s.points).sum(axis=0) for s in scored])
         totals = _total_rows(explain.columns, units, raw, scores, period)
@@ -402,6 +404,65 @@ def _explanation(scored: list[Scored], unit_columns: dict, score_columns: dict, 
                                 + [where])
         return _with_people(pd.concat([explain, totals], ignore_index=True), roster, at, copy=False)
     return make
+
+
+PEOPLE = ["name", "department", "branch", "role"]
+TOTAL = {"section": "合计", "indicator_key": "total", "indicator": "合计", "max_points_c": 100 * CENT,
+         "rule": "total", "inputs": "", "flag": "", "source": "", "reference": "SPEC 3.3 (total, grade); SPEC 2 (roll-up)"}
+
+
+def _explain_units(scored: list[Scored], units: dict, roster: pd.DataFrame, where: np.ndarray) -> pd.DataFrame:
+    """The explanation of units not rolled up: each card's items, then the totals, every column written
+    once into its place (the people's columns taken from the roster rows `where` of the unit rows)."""
+    size = sum(s.base.n * len(s.card.indicators) for s in scored) + len(units["total_c"])
+    unit_row = np.empty(size, dtype=np.int64)
+    text = {c: np.empty(size, dtype=object) for c in ["card", "section", "indicator_key", "indicator", "rule",
+                                                        "inputs", "note", "flag", "source", "reference"]}
+    number = {c: np.empty(size, dtype=np.int64) for c in ["max_points_c", "raw_c", "points_c"]}
+    at, first = 0, 0
+    for s in scored:
+        g, card, n = s.gathered, s.card, s.base.n
+        section = {sec.key: sec.name for sec in card.sections}
+        for j, ind in enumerate(card.indicators):
+            rows = slice(at, at + n)
+            unit_row[rows] = np.arange(first, first + n)
+            for c, value in (("card", card.key), ("section", section[ind.section]), ("indicator_key", ind.key),
+                             ("indicator", ind.name), ("rule", ind.rule_type), ("reference", ind.reference)):
+                text[c][rows] = value
+            cols = g.columns(j)
+            if ind.rule_type == "adjustment":
+                cols["adj_note"] = g.adjustment_notes(j)
+            codes, note, given = _text_codes(ind, cols, card)
+            np.take(note, codes, out=text["note"][rows], mode="clip")
+            np.take(given, codes, out=text["inputs"][rows], mode="clip")
+            text["flag"][rows] = s.flags[j]
+            text["source"][rows] = g.sources(j)
+            number["max_points_c"][rows] = cents(ind.points)
+            number["raw_c"][rows], number["points_c"][rows] = s.raw[j], s.points[j]
+            at += n
+        first += n
+    rows = slice(at, size)                                    # the totals, one per unit row
+    unit_row[rows] = np.arange(size - at)
+    for c, value in TOTAL.items():
+        (number if c in number else text)[c][rows] = value
+    text["card"][rows] = units["card"]
+    number["raw_c"][rows] = np.concatenate([np.vstack(s.points).sum(axis=0) for s in scored])
+    number["points_c"][rows] = units["total_c"]
+    grades, grade_names = pd.factorize(units["grade"])
+    floor = (number["raw_c"][rows] < 0).astype(np.int64)
+    notes = np.array([f"sum of the indicator points{', floor 0' if f else ''}, grade {g}"
+                      for f in (0, 1) for g in grade_names], dtype=object)
+    text["note"][rows] = notes[floor * len(grade_names) + grades]
+
+    def values(column: pd.Series, take):
+        return (column.to_numpy() if isinstance(column.dtype, np.dtype) else column.array)[take]
+    person = where[unit_row]
+    data = {"period": units["period"][unit_row], ID: units[ID][unit_row],
+            **{c: values(roster[c], person) for c in PEOPLE}}
+    for c in ["card", "section", "indicator_key", "indicator", "max_points_c", "rule", "inputs", "raw_c", "points_c",
+              "note", "flag", "source", "reference"]:
+        data[c] = number[c] if c in number else text[c]
+    return pd.DataFrame(data, copy=False)
 
 
 def _distinct(cols: Columns) -> tuple[np.ndarray, np.ndarray]:
@@ -424,11 +485,18 @@ def _distinct(cols: Columns) -> tuple[np.ndarray, np.ndarray]:
 
 def _texts(ind, cols: Columns, card: Card) -> tuple[np.ndarray, np.ndarray]:
     """Note and inputs of every row, written once per distinct combination of the inputs."""
+    codes, note, given = _text_codes(ind, cols, card)
+    return note[codes], given[codes]
+
+
+def _text_codes(ind, cols: Columns, card: Card) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A code per row, and the note and the inputs of each code: each distinct combination of the
+    inputs written once."""
     codes, first = _distinct(cols)
     raw = raw_points(ind, cols.take(first), card.raters, card.missing_rater, text=True)
     _, low, high = limits(ind, raw)
     note = limit_note(ind, raw.note, low, high).to_numpy(dtype=object)
-    return note[codes], raw.inputs.reset_index(drop=True).to_numpy(dtype=object)[codes]
+    return codes, note, raw.inputs.reset_index(drop=True).to_numpy(dtype=object)
 
 
 def _explain_rows(s: Scored) -> pd.DataFrame:
