@@ -45,10 +45,20 @@ class People:
 
     # column-wise lookups (the dicts above are filled once, by check_roster) ---------------
     def at(self, ids) -> np.ndarray:
-        """Position of each id among the kept employees; -1 for anyone else."""
+        """Position of each id among the kept employees; -1 for anyone else.
+
+        The positions of a column are kept while its array lives (the checks of a table ask
+        for the same column several times; text is never changed in place)."""
         if "_index" not in self.__dict__:
             self.__dict__["_index"] = pd.Index(list(self.role), dtype=object)
-        return self.__dict__["_index"].get_indexer(np.asarray(ids, dtype=object))
+            self.__dict__["_at"] = {}
+        ids = np.asarray(ids, dtype=object)
+        key = (ids.__array_interface__["data"][0], ids.shape, ids.strides)
+        if key not in self.__dict__["_at"]:        # the array is kept too: its memory stays its own
+            got = self.__dict__["_index"].get_indexer(ids)
+            got.flags.writeable = False
+            self.__dict__["_at"][key] = (ids, got)
+        return self.__dict__["_at"][key][1]
 
     def values(self, name: str, at: np.ndarray) -> np.ndarray:
         """A field (role, hire, leave, department, manager) at positions `at`; None at -1."""
