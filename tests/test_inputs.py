@@ -679,3 +679,22 @@ def test_the_pyarrow_reader_gives_the_cells_of_pandas_or_leaves_the_text_to_it(s
         assert list(got.index) == list(range(1, len(got) + 1))
         assert _csv_grid(text).equals(got)
     assert read > 100           # many texts go through pyarrow
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_factorize_gives_the_codes_and_uniques_of_pandas(seed):
+    import numpy as np
+    from perfpay.inputs.values import factorize
+    rng = np.random.default_rng(seed)
+    pool = np.array(["a", "b", None, float("nan"), D("1.1"), D("1.10"), 1, 1.0, True, pd.NA, "", "c"], dtype=object)
+    values = pool[rng.integers(0, len(pool), 5000)]
+    fresh = np.array([f"x{i}" for i in rng.integers(0, 9, 5000)], dtype=object)    # equal texts, other objects
+    for v in (values, fresh, np.where(rng.random(5000) < 0.5, values, fresh)):
+        for sentinel in (True, False):
+            codes, uniques = factorize(v, use_na_sentinel=sentinel)
+            want_codes, want_uniques = pd.factorize(v, use_na_sentinel=sentinel)
+            assert codes.tolist() == want_codes.tolist()
+            same = [u is w or (pd.isna(u) and pd.isna(w)) for u, w in zip(uniques, want_uniques)]
+            assert len(uniques) == len(want_uniques) and all(same)
+            if sentinel:        # the very objects pandas gives (the missing ones are no value)
+                assert [id(u) for u in uniques] == [id(u) for u in want_uniques]
