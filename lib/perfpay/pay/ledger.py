@@ -183,13 +183,14 @@ def run_quarter(state: LedgerState, quarter, frame: pd.DataFrame, params,
     entries = state.shortfall[mine]
     e_at = s_at[mine]
 
-    # the steps, in int64 while every sum provably fits (else Python ints): an entry count of
-    # sums of amounts, and the base ratio's product
+    # the steps, in int64 while every sum provably fits (else Python ints): each value is a
+    # sum of at most 4 amounts (X − B, B − X, carry, ...), a sum per person at most one such
+    # value per entry and person; and the base ratio's product
     br = p.base_ratio
     top = largest(d["credited"], d["target"], carry_in, entries["base"].to_numpy(), entries["unfilled"].to_numpy())
     credited, target, carry_in, e_base, e_unfilled = fit(
         [d["credited"], d["target"], carry_in, entries["base"].to_numpy(), entries["unfilled"].to_numpy()],
-        top * (len(entries) + 4) + top * 2 * br.numerator + br.denominator)
+        top * 4 * (len(entries) + n + 4) + top * 2 * br.numerator + br.denominator)
     x = credited + carry_in
     base = half_up(target * br.numerator, br.denominator)
     s_total = _sum_by(e_unfilled, e_at, n, x)

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..exact import fit, half_up, largest, narrow, obj, to_decimal
+from ..exact import fit, half_up, largest, narrow, to_decimal
 
 TABLE_COLUMNS = ["quarter", "employee_id", "credited", "carry_in", "X", "base", "target", "case",
                  "commission", "backpay", "service_commission", "kpi_coefficient", "bonus",
