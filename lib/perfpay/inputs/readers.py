@@ -350,6 +350,13 @@ def empty_frame(table_name: str) -> pd.DataFrame:
                          for c in TABLES[table_name].column_names + SOURCE_COLUMNS})
 
 
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The rows of frames with the same columns, one after the other: pd.concat(ignore_index=True)
+    of object columns, without pandas looking at every cell of a column that is all None."""
+    return pd.DataFrame({c: np.concatenate([f[c].to_numpy(dtype=object) for f in frames]) for c in frames[0]},
+                        index=range(sum(len(f) for f in frames)), dtype=object)
+
+
 def read_raw(inputs_dir) -> RawTables:
     root = Path(inputs_dir)
     report = Report()
@@ -369,7 +376,7 @@ def read_raw(inputs_dir) -> RawTables:
             headers[(file, sheet)] = written
     frames = {}
     for t, fs in parts.items():
-        frame = pd.concat(fs, ignore_index=True) if fs else empty_frame(t)
+        frame = _concat(fs) if len(fs) > 1 else fs[0] if fs else empty_frame(t)
         frame["_row"] = frame["_row"].astype("int64")
         frames[t] = frame
     return RawTables(frames, headers, report)
