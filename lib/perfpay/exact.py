@@ -219,14 +219,32 @@ def fmt(array, scale: int = CENT, places: int = 2, trim: bool = True) -> pd.Seri
     if a.dtype == object:
         a = narrow(a)
     codes, uniques = pd.factorize(a, use_na_sentinel=False)
-    text = _fmt(obj(uniques), scale, places, trim).to_numpy(dtype=object)
+    text = _fmt(narrow(np.asarray(uniques)), scale, places, trim)
     return pd.Series(text[codes], dtype=object)
 
 
-def _fmt(a: np.ndarray, scale: int, places: int, trim: bool) -> pd.Series:
+def _fmt(a: np.ndarray, scale: int, places: int, trim: bool) -> np.ndarray:
     factor = scale // 10**places if scale >= 10**places else None
     if factor is None:
         raise ValueError("scale smaller than the places asked for")
+    if a.dtype != np.int64 or places < 1 or largest(a) * 2 + factor >= LIMIT:
+        return _fmt_ints(obj(a), factor, places, trim)
+    v = half_up(a, factor)                          # int64: the bound is checked above
+    mag = np.abs(v)
+    whole = pa.array(mag // 10**places).cast(pa.string())
+    frac = pc.utf8_lpad(pa.array(mag % 10**places).cast(pa.string()), width=places, padding="0")
+    if trim:
+        frac = pc.utf8_rtrim(frac, characters="0")
+    text = pc.if_else(pc.equal(frac, ""), whole, pc.binary_join_element_wise(whole, frac, "."))
+    out = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+    neg = np.flatnonzero(v < 0)
+    if len(neg):
+        out[neg] = "-" + out[neg]
+    return out
+
+
+def _fmt_ints(a: np.ndarray, factor: int, places: int, trim: bool) -> np.ndarray:
+    """`_fmt` on Python ints, any size."""
     v = round_half_up(a, factor)
     neg = pd.Series(v < 0)
     mag = pd.Series(abs(v))
@@ -235,4 +253,4 @@ def _fmt(a: np.ndarray, scale: int, places: int, trim: bool) -> pd.Series:
     if trim:
         frac = frac.str.rstrip("0")
     text = whole.where(frac == "", whole + "." + frac)
-    return text.where(~neg, "-" + text).reset_index(drop=True)
+    return text.where(~neg, "-" + text).reset_index(drop=True).to_numpy(dtype=object)

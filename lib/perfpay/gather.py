@@ -160,6 +160,26 @@ class Tables:
         self.parts = [{"actual": actual[g], "target": target[g], "rated": ratings[g], "adjusted": adjustments[g],
                        "events": counts[g]} for g in range(len(bases))]
 
+    def source_names(self, table: str) -> np.ndarray | None:
+        """'file:row' (or the computed source) of every row of the frame, then "" (None: no sources)."""
+        kept = self.__dict__.setdefault("_sources", {})
+        if table not in kept:
+            frame = getattr(self, table)["frame"]
+            if "src" in frame:                  # computed actuals (perfpay.load) say where they come from
+                kept[table] = np.r_[frame["src"].to_numpy(dtype=object), np.array([""], dtype=object)]
+            elif "_file" in frame and len(frame):
+                kept[table] = np.r_[source_names(self.inputs, table, self.memo), np.array([""], dtype=object)]
+            else:
+                kept[table] = None
+        return kept[table]
+
+    def lead_space(self) -> bool:
+        """Whether a file name of the actuals or the targets starts with a space."""
+        if "_lead_space" not in self.__dict__:
+            self._lead_space = lead_space(self.inputs, "actuals", self.memo) or \
+                lead_space(self.inputs, "targets", self.memo)
+        return self._lead_space
+
     def _frame(self, table: str, columns: list[str]) -> pd.DataFrame | None:
         frame = getattr(self.inputs, table, None)
         return None if frame is None or frame.empty else frame
@@ -424,11 +444,12 @@ class Gathered:
     def sources(self, j: int) -> np.ndarray:
         """'file:row file:row' of the actual and the target of indicator j, per row."""
         tables = self.tables
-        a = _source_text(tables, tables.actuals, self.actual["source"][j])
-        t = _source_text(tables, tables.targets, self.target["source"][j])
-        if lead_space(tables.inputs, "actuals", tables.memo) or lead_space(tables.inputs, "targets", tables.memo):
+        a = _source_text(tables, "actuals", self.actual["source"][j])
+        t = _source_text(tables, "targets", self.target["source"][j])
+        if tables.lead_space():
             return pd.Series(a + " " + t).str.strip().to_numpy(dtype=object)
-        has_a, has_t = _given(a, self.actual["source"][j]), _given(t, self.target["source"][j])
+        has_a, has_t = _given(tables, "actuals", a, self.actual["source"][j]), \
+            _given(tables, "targets", t, self.target["source"][j])
         if not has_t.any():
             return a
         if not has_a.any():
@@ -439,11 +460,12 @@ class Gathered:
         return out
 
 
-def _given(text: np.ndarray, source: np.ndarray) -> np.ndarray:
+def _given(tables: Tables, table: str, text: np.ndarray, source: np.ndarray) -> np.ndarray:
     """Rows with a source text (not "")."""
     has = source >= 0
-    at = np.flatnonzero(has)
-    has[at] = text[at] != ""
+    if "src" in getattr(tables, table)["frame"]:           # a computed actual's source may be ""
+        at = np.flatnonzero(has)
+        has[at] = text[at] != ""
     return has
 
 
@@ -470,23 +492,14 @@ def join_groups(codes: np.ndarray, texts: np.ndarray, groups: int, sep: str, ski
     return out
 
 
-def _source_text(tables: Tables, t: dict, source: np.ndarray) -> np.ndarray:
+def _source_text(tables: Tables, table: str, source: np.ndarray) -> np.ndarray:
     """'file:row' of the table rows in `source` ("" for -1)."""
-    out = np.full(len(source), "", dtype=object)
-    at = np.flatnonzero(source >= 0)
-    frame = t["frame"]
-    if not len(at):
-        return out
-    rows = _frame_rows(t, source[at])
-    if "src" in frame:                          # computed actuals (perfpay.load) say where they come from
-        out[at] = frame["src"].to_numpy(dtype=object)[rows]
-    elif "_file" in frame:
-        out[at] = source_names(tables.inputs, _table_name(tables, t), tables.memo)[rows]
-    return out
-
-
-def _table_name(tables: Tables, t: dict) -> str:
-    return "actuals" if t is tables.actuals else "targets"
+    t = getattr(tables, table)
+    names = tables.source_names(table)
+    if names is None:
+        return np.full(len(source), "", dtype=object)
+    rows = np.where(source >= 0, _frame_rows(t, np.maximum(source, 0)), len(names) - 1)
+    return np.take(names, rows)
 
 
 def source_names(inputs, table: str, memo: Memo) -> np.ndarray:
