@@ -92,10 +92,15 @@ class _Loader(yaml.SafeLoader):
     """SafeLoader reading numbers as Decimal and dates as date (never float, never datetime)."""
 
 
-_Loader.add_constructor("tag:yaml.org,2002:int", _number)
-_Loader.add_constructor("tag:yaml.org,2002:float", _number)
-_Loader.add_constructor(_TIMESTAMP, _timestamp)
-_Loader.add_implicit_resolver(_TIMESTAMP, re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$"), list("0123456789"))
+class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """_Loader on libyaml's parser when PyYAML has it (the same nodes, read in C)."""
+
+
+for _cls in (_Loader, _FastLoader):
+    _cls.add_constructor("tag:yaml.org,2002:int", _number)
+    _cls.add_constructor("tag:yaml.org,2002:float", _number)
+    _cls.add_constructor(_TIMESTAMP, _timestamp)
+    _cls.add_implicit_resolver(_TIMESTAMP, re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$"), list("0123456789"))
 
 
 def _join(path: str, key) -> str:
@@ -148,12 +153,23 @@ def _walk(node, path: str, rel: str, dates: set, problems: list) -> None:
 
 def _read(path: Path, root: Path, problems: list) -> _File:
     rel = path.relative_to(root).as_posix()
-    dates: set = set()
     try:
-        loader = _Loader(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         problems.append(f"{rel}: not UTF-8 text ({exc.reason}); save it as UTF-8")
-        return _File(path, rel, None, dates, ok=False)
+        return _File(path, rel, None, set(), ok=False)
+    found: list = []
+    read = _parse(text, path, rel, found, _FastLoader)
+    if not read.ok:                   # the messages of the Python parser, as they have always read
+        found = []
+        read = _parse(text, path, rel, found, _Loader)
+    problems.extend(found)
+    return read
+
+
+def _parse(text: str, path: Path, rel: str, problems: list, kind) -> _File:
+    dates: set = set()
+    loader = kind(text)
     data, ok = None, True
     try:
         node = loader.get_single_node()
