@@ -1,8 +1,9 @@
 """Readable side of the commission ledger: each row's formula, the entries it filled, the table.
 
 Texts are built on whole columns in C (pyarrow string kernels): a number is formatted as
-'5,200' or '5,200.37' from its digit groups, each part of a text only for the rows it
-applies to, and the parts joined once. The formula is written when the statement table is
+'5,200' or '5,200.37' from its digit groups (each group's text taken from a table of the
+1,000 possible ones), each part of a text only for the rows it applies to, and the parts
+joined once. The formula is written when the statement table is
 made (`table`), from the exact rows; the texts of the entries filled come with the rows.
 """
 
@@ -169,9 +170,16 @@ def _money(fen) -> str:
     return ("-" if v < 0 else "") + f"{whole:,}" + (f".{cent:02d}" if cent else "")
 
 
+# the pieces of a number's text, taken by index: a group of three digits leading ('5') or
+# after a comma (',005'), nothing (2000); the fen ('' for none, '.05'); the sign
+GROUPS = pa.array([str(g) for g in range(1000)] + [f",{g:03d}" for g in range(1000)] + [""], pa.string())
+CENTS = pa.array([""] + [f".{c:02d}" for c in range(1, 100)], pa.string())
+SIGN = pa.array(["", "-"], pa.string())
+
+
 def _yuan(values) -> pa.Array:
     """Fen → '5,200' / '5,200.37' (arrow strings, positional): the digit groups of the whole
-    yuan joined by commas, the fen after a point when not 0."""
+    yuan, each taken from GROUPS, then the fen and the sign, joined once."""
     v = np.asarray(values)
     if v.dtype == object:
         v = narrow(v)
@@ -182,17 +190,13 @@ def _yuan(values) -> pa.Array:
     v = v.astype(np.int64, copy=False)
     mag = np.abs(v)
     whole, cent = mag // 100, mag % 100
-    groups = sum((whole >= 10 ** (3 * k)).astype(np.int64) for k in range(1, 7))     # below the top one
-    parts = [pc.cast(pa.array(whole // np.power(10 ** 3, groups)), pa.string())]
-    for k in range(int(groups.max()) - 1, -1, -1):
-        three = pc.utf8_lpad(pc.cast(pa.array(whole // 10 ** (3 * k) % 1000), pa.string()), 3, "0")
-        parts.append(pc.if_else(pa.array(groups > k), _join([",", three]), ""))
-    if cent.any():
-        two = pc.utf8_lpad(pc.cast(pa.array(cent), pa.string()), 2, "0")
-        parts.append(pc.if_else(pa.array(cent > 0), _join([".", two]), ""))
-    if (v < 0).any():
-        parts.insert(0, pc.if_else(pa.array(v < 0), "-", ""))
-    return _join(parts)
+    top = sum((whole >= 10 ** (3 * k)).astype(np.int64) for k in range(1, 7))     # the leading group
+    parts = [SIGN.take(pa.array((v < 0).astype(np.int8)))] if (v < 0).any() else []
+    for k in range(int(top.max()), -1, -1):
+        g = whole // 10 ** (3 * k) % 1000
+        parts.append(GROUPS.take(pa.array(np.where(k > top, 2000, np.where(k == top, g, 1000 + g)))))
+    parts.append(CENTS.take(pa.array(cent)))
+    return pc.binary_join_element_wise(*parts, "")
 
 
 def _join(parts: list) -> pa.Array:
