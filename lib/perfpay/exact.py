@@ -198,9 +198,17 @@ def decimals(array, scale: int = CENT) -> np.ndarray:
     values = np.asarray(array)
     if values.dtype == object:
         values = narrow(values)
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
     places = len(str(scale)) - 1
     q = Decimal(1).scaleb(-places)
+    if values.dtype == np.int64 and len(values):
+        low, high = int(values.min()), int(values.max())
+        if high - low <= 4 * len(values):           # dense values: a table indexed by value
+            offset = values - low
+            present = np.flatnonzero(np.bincount(offset))
+            made = np.empty(high - low + 1, dtype=object)
+            made[present] = [(Decimal(int(v) + low) / scale).quantize(q) for v in present]
+            return made[offset]
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
     made = np.array([(Decimal(int(v)) / scale).quantize(q) for v in uniques], dtype=object)
     return made[codes]
 
