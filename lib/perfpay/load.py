@@ -10,9 +10,12 @@ Problems in the records join `inputs.report`, so `perfpay check` lists them with
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from .inputs import load_inputs
+from .inputs.contracts import RECORD_FOLDERS
 from .kpis.actuals import computed_actuals, merge_actuals, sources
 from .kpis.compute import settings
 from .kpis.records import load_records
@@ -29,11 +32,14 @@ def load(inputs_dir, params, period=None):
     margin = 0
     if p is not None:
         margin = int(settings(params, p)[0].repeat_window_days) + 1
-    records = load_records(inputs_dir, inputs.roster, p, margin_days=margin)
+    folders = any((Path(inputs_dir) / folder).is_dir() for folder in RECORD_FOLDERS)
+    records = load_records(inputs_dir, inputs.roster if folders else None, p, margin_days=margin)
     inputs.report.extend(records.report.problems)
     inputs.records = records
-    years = [p] if p is not None else _years(inputs)
-    computed = [_computed(params, inputs, records, y) for y in years]
+    computed = []
+    if any(len(frame) for frame in records.frames.values()):      # no records, no computed actuals
+        years = [p] if p is not None else _years(inputs)
+        computed = [_computed(params, inputs, records, y) for y in years]
     computed = pd.concat(computed, ignore_index=True) if computed else pd.DataFrame()
     if len(computed):
         _drop_answered(inputs.report, computed)
