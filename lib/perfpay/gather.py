@@ -364,11 +364,20 @@ def _spread_ratings(t: dict, rated: list[dict], cards: list[Card], place) -> lis
                 lookup[c, i, v] = given.get((key, level), 0)
     points = np.where(t["has_score"][hit], t["score"][hit], lookup[g, t["ind"][hit], t["level"][hit]])
     cell = offset[g] + (col * r + role) * n[g] + row
-    sums = np.zeros(offset[-1], dtype=np.int64)
-    np.add.at(sums, cell, np.asarray(points, dtype=np.int64))
     counts = np.bincount(cell, minlength=offset[-1]).astype(np.int64)
+    sums = _sums(cell, np.asarray(points, dtype=np.int64), counts)
     shape = lambda g: (len(rated[g]), r, n[g])
     return list(zip(rated, _split(sums, offset, shape), _split(counts, offset, shape)))
+
+
+def _sums(cell: np.ndarray, values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Sum of the values of each cell (`counts`: entries per cell), in integers."""
+    sums = np.zeros(len(counts), dtype=values.dtype)
+    if len(cell) and counts.max() > 1:
+        np.add.at(sums, cell, values)
+    else:                                           # one entry a cell at most: placed, not added
+        sums[cell] = values
+    return sums
 
 
 def _spread_adjustments(t: dict, adjusted: list[dict], place) -> list[dict]:

@@ -147,7 +147,7 @@ def _rank(total: pd.Series, groups: list[np.ndarray]) -> pd.Series:
         group = group * (int(codes.max(initial=0)) + 1) + codes
     top, low = int(total_c.max(initial=0)), int(total_c.min(initial=0))
     if (int(group.max(initial=0)) + 1) * (top - low + 1) < 2**62:     # one integer key: group, then best first
-        order = np.argsort(group * (top - low + 1) + (top - total_c), kind="stable")
+        order = np.argsort(group * (top - low + 1) + (top - total_c))   # ties rank alike in any order
     else:
         order = np.lexsort((-total_c, group))
     g, t = group[order], total_c[order]
