@@ -139,8 +139,8 @@ def quote(fields: pa.Array) -> pa.Array:
 
 def rows_bytes(columns: list[pa.Array]) -> bytes | memoryview:
     """Rows of fields joined by commas, each ended by a newline, as UTF-8."""
-    rows = pc.binary_join_element_wise(*columns, text(",")) if len(columns) > 1 else columns[0]
-    lines = pc.binary_join_element_wise(rows, text(""), text("\n"))
+    ended = pc.binary_join_element_wise(columns[-1], text(""), text("\n"))    # the newline on the last field
+    lines = pc.binary_join_element_wise(*columns[:-1], ended, text(",")) if len(columns) > 1 else ended
     if len(lines) == 0:
         return b""
     _, offsets, data = lines.buffers()
