@@ -130,3 +130,11 @@ def test_memo_works_a_result_out_again_when_its_column_changes():
     numbers[0] = 5
     memo.get("n", {("t", "n"): numbers}, lambda: made.append(1))
     assert len(made) == 5
+
+
+def test_tables_with_no_row_in_the_period_scored(params, loaded):
+    inputs = copy(loaded)
+    inputs.targets = inputs.targets[inputs.targets["period"] == "2026-08"].reset_index(drop=True)
+    month = score(params, inputs, "2026-07")
+    same_scores(month, score(params, fresh(inputs), "2026-07"))
+    assert (month.explain["source"] != "").any()            # the actuals still say where they come from

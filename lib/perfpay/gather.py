@@ -1,10 +1,13 @@
 """The inputs of the scored units, gathered into one array per indicator and input column.
 
-`Tables` reads the input tables once per scoring: the rows of the periods scored, each
-keyed by an integer (unit code × number of people + person code), measures parsed to
-integers. `Gathered` then spreads them over the rows of one card version (a `Base`:
-person × unit pairs) as (indicator × row) matrices, so that a rule reads plain arrays.
-No merges, no loop over people: numpy fancy indexing does the lookups.
+The integers and codes of the input columns (measures in micro-units, ids, periods,
+indicators as codes) are worked out once, at load, and kept in the inputs' memo while
+their columns hold the same values (perfpay.inputs.load.Memo): rescoring a scenario
+reuses them, an edited value is parsed again. `Tables` then keys the rows of the periods
+scored by an integer (unit code × number of people + person code) and `Tables.spread`
+puts them in the (indicator × row) matrices of each card version (a `Base`: person ×
+unit pairs), which `Gathered` hands to the rules as plain arrays. No merges, no loop over
+people: numpy fancy indexing does the lookups.
 """
 
 from __future__ import annotations
@@ -180,7 +183,7 @@ class Tables:
                 lead_space(self.inputs, "targets", self.memo)
         return self._lead_space
 
-    def _frame(self, table: str, columns: list[str]) -> pd.DataFrame | None:
+    def _frame(self, table: str) -> pd.DataFrame | None:
         frame = getattr(self.inputs, table, None)
         return None if frame is None or frame.empty else frame
 
@@ -201,14 +204,14 @@ class Tables:
                 "ind_names": names, "at": at, "frame": getattr(self.inputs, table)}
 
     def _measures(self, table: str, column: str) -> dict:
-        if self._frame(table, []) is None:
+        if self._frame(table) is None:
             return _empty_measures()
         out = self._rows(table)
         out["value"] = _take(micro(self.inputs, table, column, self.memo), out["at"])
         return out
 
     def _ratings(self) -> dict:
-        if self._frame("ratings", []) is None:
+        if self._frame("ratings") is None:
             return {**_empty_measures(), "role": _none(), "level": _none(), "level_names": [],
                     "has_score": np.zeros(0, dtype=bool), "score": _none()}
         out = self._rows("ratings")
@@ -228,7 +231,7 @@ class Tables:
         return out
 
     def _adjustments(self) -> dict:
-        if self._frame("adjustments", []) is None:
+        if self._frame("adjustments") is None:
             return {**_empty_measures(), "points": _none()}
         out = self._rows("adjustments")
         out["points"] = _take(centi(self.inputs, "adjustments", "points", self.memo), out["at"])
@@ -236,7 +239,7 @@ class Tables:
 
     def _events(self) -> dict:
         """Events carry their month; a quarterly card counts them by quarter."""
-        if self._frame("events", []) is None:
+        if self._frame("events") is None:
             return {"month_key": _none(), "quarter_key": _none(), "event": _none(), "event_names": [],
                     "count": _none()}
         month, names = codes(self.inputs, "events", "period", self.memo)
@@ -281,7 +284,7 @@ class Base:
         self.periods = tables.labels.to_numpy(dtype=object)[unit]
         self.ids = tables.ids[person]
         self.n = len(person)
-        self.group = -1                                # its number among the bases (Tables.place)
+        self.group = -1                                # its number among the bases (Tables.spread)
 
 
 def _codes(names, wanted: dict) -> np.ndarray:
@@ -507,7 +510,9 @@ def _source_text(tables: Tables, table: str, source: np.ndarray) -> np.ndarray:
     names = tables.source_names(table)
     if names is None:
         return np.full(len(source), "", dtype=object)
-    rows = np.where(source >= 0, _frame_rows(t, np.maximum(source, 0)), len(names) - 1)
+    rows = np.full(len(source), len(names) - 1)       # the last name: ""
+    at = np.flatnonzero(source >= 0)
+    rows[at] = _frame_rows(t, source[at])
     return np.take(names, rows)
 
 

@@ -103,14 +103,14 @@ def column_of(inputs, table: str, column: str):
 
 
 def _snapshot(a):
-    """(the array's dtype and shape, a copy of its bytes, a copy that holds its objects) or None or _UNKNOWN."""
+    """(the array's dtype and shape, a copy of it) or None or _UNKNOWN."""
     if a is None:
         return None
     if not isinstance(a, np.ndarray):
         return _UNKNOWN
-    # an object array's bytes are the addresses of its objects; the copy keeps those objects
-    # alive, so that no other object can take their addresses
-    return (a.dtype, a.shape), _memory(a).copy(), a.copy() if a.dtype == object else None
+    # an object array's bytes are the addresses of its objects; the copy holds the same
+    # addresses and keeps those objects alive, so that no other object can take them
+    return (a.dtype, a.shape), a.copy()
 
 
 def _same(a, snap) -> bool:
@@ -118,7 +118,7 @@ def _same(a, snap) -> bool:
         return snap is None and a is None
     if snap is _UNKNOWN or not isinstance(a, np.ndarray):
         return False
-    return (a.dtype, a.shape) == snap[0] and np.array_equal(_memory(a), snap[1])
+    return (a.dtype, a.shape) == snap[0] and np.array_equal(_memory(a), _memory(snap[1]))
 
 
 def _memory(a: np.ndarray) -> np.ndarray:
@@ -131,7 +131,7 @@ def _memory(a: np.ndarray) -> np.ndarray:
     if a.dtype != object:
         return a.reshape(-1).view(np.uint8)
     words = ctypes.c_size_t * a.size                      # numpy refuses a view of an object array
-    return np.ctypeslib.as_array(words.from_address(a.ctypes.data))
+    return np.ctypeslib.as_array(words.from_address(a.ctypes.data)).view(np.uint8)
 
 
 @dataclass
