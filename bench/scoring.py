@@ -5,7 +5,8 @@ the same totals computed person by person in plain Decimal arithmetic (bench/ref
 
 The vectorised scorer runs in a child process that loads the frames and scores them: its time
 is the best of --repeat runs, its peak memory that child's peak resident set (frames
-included). The reference is timed on --sample people and scaled linearly to everyone (it
+included). The frames are as load_inputs returns them: with the integers and codes it works
+out once for every scoring (Inputs.memo; bench/synth.py hands them back the same way). The reference is timed on --sample people and scaled linearly to everyone (it
 works one person at a time, so its time is proportional to the people scored); both must
 give the same total and grade to every person of the sample.
 """
