@@ -287,8 +287,12 @@ def test_missing_or_exact_ledger_is_refused(tmp_path):
         write(tmp_path, quarter="2026Q3")
     with pytest.raises(ValueError, match="quarter such as 2026Q3"):
         write(tmp_path, quarter="2026-05")
+    p = LedgerParams.load(load_params(PARAMS_DIR), "2026Q1")
+    exact = run_ledger([("2026Q2", pd.DataFrame([{"employee_id": "E1", "credited": 15_000_000,
+                                                  "target": 20_000_000, "kpi_coefficient": 1}]))],
+                       p, exact=True)
     with pytest.raises(ValueError, match="exact=True"):
-        write(tmp_path, ledger=ledger_rows().assign(commission_exact=0))
+        write(tmp_path, ledger=exact)
     assert not (tmp_path / "E1.xlsx").exists()
 
 

@@ -506,7 +506,7 @@ def _print_setup(ws, title_rows: str | None = None) -> None:
 # input rows ----------------------------------------------------------------------------------
 def _ledger_rows(ledger: pd.DataFrame, eid: str, q: Period):
     """(history up to q in order, the row of q, the last row before q or None)."""
-    if "commission_exact" in ledger.columns:
+    if "params" in ledger.columns:                      # exact rows carry the quarter's terms
         raise ValueError("ledger: these are the exact rows (fen); pass the statement table, "
                          "run_ledger(...) without exact=True")
     missing = [c for _, c, _ in LEDGER_COLUMNS if c not in ledger.columns]
