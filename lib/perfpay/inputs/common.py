@@ -166,7 +166,7 @@ def check_employees(chk: Checker, people: People, column: str = "employee_id") -
     ids = chk.df[column]
     filled = ids.ne("")
     known = pd.Series(people.at(ids) >= 0, index=ids.index)
-    rejected = ids.isin(people.rejected.keys())
+    rejected = V.isin(ids, people.rejected.keys())
     chk.flag(filled & ~known & rejected, column,
              "employee {_id} is in the roster, but the roster row has errors and was left out ({_where})",
              "fix the roster row of {_id} first (see the roster problems)",

@@ -80,7 +80,7 @@ def check_roster(chk: Checker, catalogs: Catalogs, period: Period) -> People:
     ids = d["employee_id"]
     everyone = set(ids[ids.ne("")])
     mgr = d["manager_id"]
-    chk.flag(mgr.ne("") & ~mgr.isin(everyone), "manager_id",
+    chk.flag(mgr.ne("") & ~V.isin(mgr, everyone), "manager_id",
              "manager {manager_id} of {employee_id} is not in the roster",
              "add {manager_id} to the roster, or correct the {_col}", severity="warning")
     chk.flag(mgr.ne("") & mgr.eq(ids), "manager_id", "{employee_id} is their own manager",
@@ -94,7 +94,7 @@ def check_roster(chk: Checker, catalogs: Catalogs, period: Period) -> People:
                     department=dict(zip(kept["employee_id"], kept["department"])),
                     manager=dict(zip(kept["employee_id"], kept["manager_id"])),
                     departments=set(d["department"][d["department"].ne("")]))
-    gone = chk.bad & ids.ne("") & ~ids.isin(people.role.keys())
+    gone = chk.bad & ids.ne("") & ~V.isin(ids, people.role.keys())
     for i, place in chk.where(gone).items():
         people.rejected[ids[i]] = "; ".join(filter(None, (people.rejected.get(ids[i]), place)))
     return people
@@ -201,7 +201,7 @@ def check_ratings(chk: Checker, people: People, catalogs: Catalogs) -> None:
     chk.flag(d["rater_role"].ne("") & d["rater_role_v"].isna(), "rater_role",
              "rater role {rater_role!r} is not a rater role", f"use one of: {RATER_ROLE_HELP}")
     rid = d["rater_id"]
-    chk.flag(rid.ne("") & ~rid.isin(people.everyone), "rater_id", "rater {rater_id} is not in the roster",
+    chk.flag(rid.ne("") & ~V.isin(rid, people.everyone), "rater_id", "rater {rater_id} is not in the roster",
              "check the {_col} (the rating is kept)", severity="warning")
 
     has = d["indicator_v"].notna()

@@ -145,6 +145,13 @@ def factorize(values: np.ndarray, use_na_sentinel: bool = True) -> tuple[np.ndar
     return codes[same], uniques
 
 
+def isin(series: pd.Series, values) -> pd.Series:
+    """series.isin(values) for a set (or dict keys): each distinct cell looked up once."""
+    codes, uniques = factorize(series.to_numpy(dtype=object))
+    found = np.fromiter((u in values for u in uniques), dtype=bool, count=len(uniques))
+    return pd.Series(np.append(found, False)[codes], index=series.index)
+
+
 def case_codes(columns: list[np.ndarray]) -> np.ndarray:
     """One code per row for its combination of values (missing ones included), numbered in
     order of first appearance."""
@@ -260,7 +267,7 @@ def to_count(text: str) -> int:
     return int(d)
 
 
-__all__ = ["column", "lookup", "map_unique", "per_case", "case_codes", "nones", "period_of", "to_decimal", "to_date", "to_period", "to_count",
+__all__ = ["column", "isin", "lookup", "map_unique", "per_case", "case_codes", "nones", "period_of", "to_decimal", "to_date", "to_period", "to_count",
            "to_money", "to_share", "share_value", "to_flag",
            "NUMBER_HELP", "DATE_HELP", "COUNT_HELP", "PERIOD_HELP", "MONEY_HELP", "SHARE_HELP", "FLAG_HELP"]
 
