@@ -11,10 +11,18 @@ cluster instead of local processes (`run_period(..., scheduler="tcp://host:8786"
 dask extra, imported only then).
 """
 
-from .due import NOTEBOOKS, DueFacts, NotebookJob, due_notebooks, facts_from_files
-from .html import external_references, make_offline, render_html
-from .index import index_html
-from .run import BatchError, RunResult, run_notebooks, run_period
+import sys
+
+# nbformat (papermill's, nbconvert's) imports jsonschema, which imports rfc3987_syntax when it is
+# installed: that compiles a grammar on import, 1-2 s of CPU in this process and in every worker,
+# for jsonschema's optional "iri" format checks, which notebook validation never makes. Leave it out.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+from .due import NOTEBOOKS, DueFacts, NotebookJob, due_notebooks, facts_from_files  # noqa: E402
+from .html import external_references, make_offline, render_html  # noqa: E402
+from .index import index_html  # noqa: E402
+from .run import BatchError, RunResult, run_notebooks, run_period  # noqa: E402
 
 __all__ = ["NOTEBOOKS", "BatchError", "DueFacts", "NotebookJob", "RunResult", "due_notebooks",
            "external_references", "facts_from_files", "index_html", "make_offline", "render_html",

@@ -108,6 +108,19 @@ def _placeholder(source: Path, path: Path, message: str) -> None:
     nbformat.write(nb, path)
 
 
+def warm_up() -> None:
+    """Import papermill and nbconvert and compile the HTML templates: what every job of a worker
+    process needs first, done as the process starts (while the parent still prepares the run)."""
+    try:
+        import importlib
+
+        from .html import _exporter
+        importlib.import_module("papermill")
+        _exporter()
+    except Exception:                               # noqa: BLE001 - the job itself will say what is wrong
+        pass
+
+
 def run_job(job: dict) -> dict:
     """Execute one notebook and render it; never raises. `job` is plain data (it crosses processes).
 

@@ -9,6 +9,7 @@ http URL) is blanked by `make_offline` and reported, so a report never loads any
 from __future__ import annotations
 
 import copy
+import functools
 import html
 import re
 from html.parser import HTMLParser
@@ -141,6 +142,12 @@ def exporter():
     return exp
 
 
+@functools.lru_cache(maxsize=1)
+def _exporter():
+    """One exporter per process: its templates are compiled once, not for every notebook."""
+    return exporter()
+
+
 def _for_managers(nb):
     """A copy without stderr streams (warnings, logs) and without widget state; errors stay.
 
@@ -170,7 +177,7 @@ def render_html(nb, *, title: str, meta: str = "", error: str | None = None, err
                              "css": CSS}}
     nb = _for_managers(nb)
     nb.metadata["title"] = title
-    body, _ = exporter().from_notebook_node(nb, resources=resources)
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
     body = body.replace(TOC_MARK, toc(body), 1)
     return make_offline(body)
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from ..errors import InputError, PerfpayError
 from ..periods import Period
 from .due import NotebookJob, due_notebooks, facts_from_files
-from .execute import first_line, not_run, publish, run_job
+from .execute import first_line, not_run, publish, run_job, warm_up
 from .index import index_html
 from .manifest import file_hashes, sha256, versions, write_json, write_text
 
@@ -155,7 +155,7 @@ def _entry(res: dict, placed: dict) -> dict:
 def run_notebooks(due: list[NotebookJob], *, out: Path, notebooks_dir, inputs_dir, params_dir,
                   jobs: int | None = None, progress: bool | None = None, kernel_name: str | None = None,
                   cell_timeout: float | None = None, protected=frozenset(), echo=print,
-                  scheduler=None, data=None) -> list[dict]:
+                  scheduler=None, data=None, prepare=None) -> list[dict]:
     """Run `due` in parallel (one worker process and one kernel per notebook at a time); the run.json
     entries in the order of `due`. Work happens in out/.run-*/, removed at the end whatever happens.
     `protected`: resolved paths a notebook's own files may not replace (the data files).
@@ -163,7 +163,8 @@ def run_notebooks(due: list[NotebookJob], *, out: Path, notebooks_dir, inputs_di
     most `jobs` at a time (default: all handed to the scheduler, which runs as many as its workers
     have threads, and lets an adaptive cluster grow).
     `data`: the pickle of `report_data`, handed to the notebooks of the run's own period (not
-    on a cluster, whose workers do not see this machine's files)."""
+    on a cluster, whose workers do not see this machine's files); `prepare`, when given, writes it
+    and is called once the local worker processes are starting, so that their start overlaps it."""
     from tqdm import tqdm
 
     if not due:
@@ -190,7 +191,8 @@ def run_notebooks(due: list[NotebookJob], *, out: Path, notebooks_dir, inputs_di
             echo(line)
 
     try:
-        data = data if scheduler is None else None
+        if scheduler is not None:
+            data = prepare = None
         payloads = [_payload(j, tmp / f"{i:03d}", out, notebooks_dir, inputs_dir, params_dir, kernel_name,
                              cell_timeout, data) for i, j in enumerate(due)]
         ready = []
@@ -203,17 +205,21 @@ def run_notebooks(due: list[NotebookJob], *, out: Path, notebooks_dir, inputs_di
             _on_cluster(ready, scheduler, jobs, done, {"inputs_dir": inputs_dir, "params_dir": params_dir,
                                                        "notebooks_dir": notebooks_dir})
         elif ready:
-            _in_processes(ready, min(workers, len(ready)), done)
+            _in_processes(ready, min(workers, len(ready)), done, prepare if data else None)
     finally:
         bar.close()
         shutil.rmtree(tmp, ignore_errors=True)
     return [entries[j.key] for j in due]
 
 
-def _in_processes(ready: list[dict], workers: int, done) -> None:
+def _in_processes(ready: list[dict], workers: int, done, prepare=None) -> None:
     ctx = multiprocessing.get_context("spawn")      # no fork of a process that holds threads
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=warm_up) as pool:
         try:
+            for _ in range(workers):                # start every worker now (each runs warm_up) ...
+                pool.submit(int)
+            if prepare is not None:                 # ... while this process writes what the jobs read
+                prepare()
             futures = {pool.submit(run_job, p): p for p in ready}
             for fut in as_completed(futures):
                 p = futures[fut]
@@ -298,14 +304,13 @@ def run_period(period, *, inputs_dir="inputs", params_dir="params", out_dir="out
         workers, scheduler_address = _capacity(client, jobs)
         staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=out))
         try:
-            data = None
-            if client is None and due:               # counted in the notebooks' time: it is their work
-                data = report_data(staging / "report_data.pickle", params, inputs, period, due, results,
-                                   inputs_dir, params_dir)
+            data = staging / "report_data.pickle"      # written (prepare) while the workers start
             entries = run_notebooks(due, out=out, notebooks_dir=notebooks_dir, inputs_dir=inputs_dir,
                                     params_dir=params_dir, jobs=jobs, progress=progress, kernel_name=kernel_name,
                                     cell_timeout=cell_timeout, protected={Path(p).resolve() for p in files},
-                                    echo=echo, scheduler=client, data=data)
+                                    echo=echo, scheduler=client, data=data,
+                                    prepare=lambda: report_data(data, params, inputs, period, due, results,
+                                                                inputs_dir, params_dir))
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         notebooks_seconds = time.perf_counter() - t1

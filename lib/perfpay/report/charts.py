@@ -274,6 +274,25 @@ def _text_colour(rgba) -> str:
     return ".15" if rgb @ [.2126, .7152, .0722] > .408 else "w"
 
 
+def cell_numbers(ax, xy, texts: list[str], colours: list, fontsize: float = 8) -> None:
+    """Each text centred on its (x, y) in data units: one collection of glyph outlines, each
+    distinct text shaped once (a Text per cell is slow to make, lay out and draw on big grids)."""
+    from matplotlib.collections import PathCollection
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+    from matplotlib.transforms import Affine2D
+
+    prop, shapes = FontProperties(size=fontsize), {}
+    for text in set(texts):
+        path = TextPath((0, 0), text, prop=prop)              # in points
+        (x0, y0), (x1, y1) = path.vertices.min(axis=0), path.vertices.max(axis=0)
+        shapes[text] = path.transformed(Affine2D().translate(-(x0 + x1) / 2, -(y0 + y1) / 2))
+    ax.add_collection(PathCollection(
+        [shapes[t] for t in texts], offsets=xy, offset_transform=ax.transData, facecolors=colours,
+        edgecolors="none", linewidths=0, transform=Affine2D().scale(1 / 72) + ax.figure.dpi_scale_trans,
+        in_layout=False), autolim=False)
+
+
 def indicator_heatmap(matrix, title: str = "指标得分率（% of 满分）") -> Figure:
     """People × indicators heatmap, each cell the points earned as % of the indicator's points."""
     import numpy as np
@@ -287,10 +306,10 @@ def indicator_heatmap(matrix, title: str = "指标得分率（% of 满分）") -
     fig, ax = _figure(max(6.5, 0.95 * cols + 3.2), max(2.4, 0.34 * rows + 1.6))
     cmap, norm = colormaps["RdYlGn"], Normalize(0, 100)
     mesh = ax.pcolormesh(values, cmap=cmap, norm=norm, edgecolors="white", linewidth=0.4)
-    for (i, j), v in np.ndenumerate(values.filled(np.nan)):
-        if v == v:
-            ax.text(j + 0.5, i + 0.5, f"{v:.0f}", ha="center", va="center", fontsize=8,
-                    color=_text_colour(cmap(norm(v))), in_layout=False)    # inside its cell: not measured
+    filled = values.filled(np.nan)
+    at = np.argwhere(~np.isnan(filled))
+    shown = filled[at[:, 0], at[:, 1]]
+    cell_numbers(ax, at[:, ::-1] + 0.5, [f"{v:.0f}" for v in shown], [_text_colour(c) for c in cmap(norm(shown))])
     fig.colorbar(mesh, ax=ax, label="% 满分", shrink=0.8).outline.set_visible(False)
     ax.set_xlim(0, cols)
     ax.set_ylim(rows, 0)

@@ -343,7 +343,6 @@ def department_pay(params, inputs, period, department: str, scored=None):
     department has a quota or a deal. Saves scoring the other departments.
     """
     from ..pay import run
-    from ..pay.commission import commission
     from ..scorecard import score
 
     period = Period.parse(period)
@@ -359,6 +358,7 @@ def department_pay(params, inputs, period, department: str, scored=None):
     people = set(inputs.roster.loc[inputs.roster["department"] == department, "employee_id"])
     sellers = set(inputs.quotas["employee_id"]) | set(inputs.deals["employee_id"])
     if people & sellers:
+        from ..pay.commission import commission      # (and openpyxl, for the statements) only when needed
         commission(result, params, inputs, period)
     return result
 
