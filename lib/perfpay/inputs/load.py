@@ -122,8 +122,8 @@ def _same(a, snap) -> bool:
 
 
 def _memory(a: np.ndarray) -> np.ndarray:
-    """The bytes of an array as a flat array, not copied when they lie in one block (an object
-    array: the addresses of its objects, read as integers)."""
+    """The bytes of an array as a flat uint8 array, not copied when they lie in one block (an
+    object array: the addresses of its objects)."""
     if a.size == 0:
         return np.zeros(0, dtype=np.uint8)
     if not a.flags.c_contiguous:
