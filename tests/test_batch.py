@@ -482,7 +482,8 @@ def _shown(ctx) -> list:
                 summary.awards_table(ctx), summary.pay_table(ctx), summary.pay_totals(ctx),
                 [s["explain"] for s in summary.scorecards(ctx)], kpi_section.headline(ctx),
                 kpi_section.by_unit(ctx), kpi_section.people(ctx), kpi_section.key_accounts(ctx),
-                summary.commission_cost(ctx), summary.ledger(ctx), summary.excluded_deals(ctx)]
+                summary.commission_cost(ctx), summary.ledger(ctx), summary.excluded_deals(ctx),
+                summary.statements(ctx)]
     else:
         out += [summary.departments(ctx), summary.branches(ctx), summary.pay_by_department(ctx)]
     return out
@@ -491,6 +492,8 @@ def _shown(ctx) -> list:
 def _same(a, b, where: str) -> None:
     if isinstance(a, pd.DataFrame):
         pd.testing.assert_frame_equal(a, b, obj=where)
+    elif isinstance(a, pd.Series):
+        pd.testing.assert_series_equal(a, b, obj=where)
     elif isinstance(a, (list, tuple)):
         assert len(a) == len(b), where
         for i, (x, y) in enumerate(zip(a, b)):
@@ -525,6 +528,7 @@ def test_notebooks_given_the_data_step_results_show_what_they_compute_alone(tmp_
         alone = load(period, dept, inputs_dir, params_dir)
         handed = {"scores", "kpis", "history"} if dept else {"kpis", "pay", "history"}
         assert handed <= set(given.__dict__), "the data step's results are used, not computed again"
+        assert (given.commissioned is not None) == (dept is not None), "the ledger is run once, not per notebook"
         _same(_shown(given), _shown(alone), dept or "全公司")
     # handed-over results for another period or other folders, or a file gone, are not used
     other = load("2026Q2", "BD组", inputs_dir, params_dir, data=data)

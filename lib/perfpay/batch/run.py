@@ -110,7 +110,7 @@ def report_data(path: Path, params, inputs, period: Period, due: list[NotebookJo
     """The pickle of what the data step computed, for the notebooks of the run's own period
     (`perfpay.report.context.save_data`), with the year's scores their trend charts show."""
     from ..load import load
-    from ..report.context import save_data
+    from ..report.context import commission_only, save_data
     from ..scorecard import score
 
     mine = [j for j in due if j.period == period.label]
@@ -120,8 +120,11 @@ def report_data(path: Path, params, inputs, period: Period, due: list[NotebookJo
         year = period.year_period
         year_inputs = inputs if period == year else load(inputs_dir, params, year)
         history = {d: score(params, year_inputs, year, d) for d in sorted(trend, key=lambda d: d or "")}
+    sellers = set(inputs.quotas["employee_id"]) | set(inputs.deals["employee_id"])
+    people = set(inputs.roster.loc[inputs.roster["department"].isin({j.department for j in mine}), "employee_id"])
+    commission = commission_only(params, inputs, period) if people & sellers else None   # once, not per notebook
     return save_data(path, period, params, inputs, inputs_dir, params_dir, scores=results["scores"],
-                     kpis=results["kpis"], pay=results["pay"], history=history)
+                     kpis=results["kpis"], pay=results["pay"], history=history, commission=commission)
 
 
 # --- 2. notebooks ----------------------------------------------------------------------------

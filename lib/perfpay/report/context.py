@@ -253,6 +253,7 @@ class ReportContext:
         self.inputs_dir = inputs_dir
         self.params_dir = params_dir
         self.overlay = overlay or {}
+        self.commissioned = None          # the period's commission, when handed over (`department_pay`)
 
     def __repr__(self) -> str:
         return f"<report {self.period} {self.department or '全公司'}: {self.inputs_dir}>"
@@ -285,7 +286,8 @@ class ReportContext:
         if self.department is None:
             from ..pay.run import pay
             return pay(self.params, self.inputs, self.period)
-        return department_pay(self.params, self.inputs, self.period, self.department, self.scores)
+        return department_pay(self.params, self.inputs, self.period, self.department, self.scores,
+                              self.commissioned)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -334,13 +336,15 @@ class ReportContext:
         return out
 
 
-def department_pay(params, inputs, period, department: str, scored=None):
+def department_pay(params, inputs, period, department: str, scored=None, commissioned=None):
     """The steps of `perfpay.pay.run.pay` for one department, on its own scores.
 
     Every pay rule works within a department (bonus per person, awards and the pool within
     department and card), so the department's tables equal those of `pay()`; the commission
     ledger (all salespeople, replayed from the first quarter) runs only when someone of the
-    department has a quota or a deal. Saves scoring the other departments.
+    department has a quota or a deal. Saves scoring the other departments. `commissioned`: a
+    PayResult holding only what `pay.commission.commission` gave for the period (`commission_only`),
+    used instead of running the ledger again.
     """
     from ..pay import run
     from ..scorecard import score
@@ -358,8 +362,24 @@ def department_pay(params, inputs, period, department: str, scored=None):
     people = set(inputs.roster.loc[inputs.roster["department"] == department, "employee_id"])
     sellers = set(inputs.quotas["employee_id"]) | set(inputs.deals["employee_id"])
     if people & sellers:
-        from ..pay.commission import commission      # (and openpyxl, for the statements) only when needed
-        commission(result, params, inputs, period)
+        if commissioned is None:
+            commissioned = commission_only(params, inputs, period)
+        result.notes += commissioned.notes              # what commission() would add to `result`
+        for dept, tables in commissioned.tables.items():
+            for name, table in tables.items():
+                result.add(dept, name, table)
+        for dept, items in commissioned.statements.items():
+            result.statements.setdefault(dept, []).extend(items)
+    return result
+
+
+def commission_only(params, inputs, period):
+    """A PayResult with only the commission of `period` (ledger tables, statements, notes)."""
+    from ..pay import run
+    from ..pay.commission import commission      # (and openpyxl, for the statements) only when needed
+
+    result = run.PayResult(Period.parse(period))
+    commission(result, params, inputs, result.period)
     return result
 
 
@@ -368,11 +388,12 @@ DATA_FORMAT = "perfpay report data 1"
 
 
 def save_data(path, period, params, inputs, inputs_dir, params_dir, *, scores=None, kpis=None, pay=None,
-              history=None) -> Path:
+              history=None, commission=None) -> Path:
     """What the data step of `perfpay run` computed, as a pickle its notebooks read (`load(data=path)`).
 
     scores: {department: Scores of the period}; kpis: the company's KpiResult; pay: the company's
-    PayResult; history: {department, or None for the company: Scores of the year}. Each is exactly
+    PayResult; history: {department, or None for the company: Scores of the year}; commission: the
+    period's commission alone (`commission_only`), for the departments' own pay. Each is exactly
     what the ReportContext would compute for itself; the history's explanations are left out (the
     notebooks show only its units) and are made again from the inputs if anyone asks for them.
     """
@@ -381,7 +402,7 @@ def save_data(path, period, params, inputs, inputs_dir, params_dir, *, scores=No
     history = {d: (s.period, s.scores, s.units, s.notes) for d, s in (history or {}).items()}
     data = {"format": DATA_FORMAT, "period": Period.parse(period).label, "params": params, "inputs": inputs,
             "inputs_dir": str(Path(inputs_dir).resolve()), "params_dir": str(Path(params_dir).resolve()),
-            "scores": scores or {}, "kpis": kpis, "pay": pay, "history": history}
+            "scores": scores or {}, "kpis": kpis, "pay": pay, "history": history, "commission": commission}
     path = Path(path)
     with open(path, "wb") as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -414,6 +435,8 @@ def _fill(ctx: ReportContext, given: dict) -> None:
         ctx.__dict__["kpis"] = given["kpis"] if dept is None else given["kpis"].department(dept)
     if dept is None and given["pay"] is not None:
         ctx.__dict__["pay"] = given["pay"]
+    if dept is not None and given["commission"] is not None:
+        ctx.commissioned = given["commission"]
     if dept in given["history"]:
         from ..scorecard import Scores, score
 
