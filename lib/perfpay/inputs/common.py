@@ -265,14 +265,15 @@ def check_duplicates(chk: Checker, columns: list[str], what: str, fix: str, seve
     `what` and `fix` may use {_n} (rows in the group) and {_others} (where the other rows are).
     """
     d = chk.df
-    given = np.logical_and.reduce([~pd.isna(d[c].to_numpy(dtype=object)) for c in columns])
-    m = (chk.ok(*[k.removesuffix("_v") for k in columns]) & given).to_numpy()
+    coded = [V.factorize(d[c].to_numpy(dtype=object))[0] for c in columns]     # -1: missing
+    given = np.logical_and.reduce([c >= 0 for c in coded])
+    m = chk.ok(*[k.removesuffix("_v") for k in columns]).to_numpy() & given
     if severity != "error":
         m &= ~chk.bad.to_numpy()
     if not m.any():
         return
     rows = np.flatnonzero(m)
-    codes = V.case_codes([d[c].to_numpy(dtype=object)[rows] for c in columns])
+    codes = V.case_codes([c[rows] for c in coded])
     dup = np.bincount(codes)[codes] > 1
     if not dup.any():
         return
