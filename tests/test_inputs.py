@@ -698,3 +698,23 @@ def test_factorize_gives_the_codes_and_uniques_of_pandas(seed):
             assert len(uniques) == len(want_uniques) and all(same)
             if sentinel:        # the very objects pandas gives (the missing ones are no value)
                 assert [id(u) for u in uniques] == [id(u) for u in want_uniques]
+
+
+def test_checker_codes_follow_the_kept_rows():
+    """blank / filled / isin of a column, worked out once, stay right after rows are dropped
+    and after the column is set anew."""
+    from perfpay.inputs.checker import Checker
+    from perfpay.inputs.report import Report
+
+    frame = pd.DataFrame({"employee_id": ["E1", "", "E2", "E1", None], "_file": "f.csv", "_sheet": None,
+                          "_row": [2, 3, 4, 5, 6]}, dtype=object)
+    chk = Checker("roster", frame, {}, Report())
+    assert chk.blank("employee_id").tolist() == [False, True, False, False, False]
+    assert chk.filled("employee_id").tolist() == [True, False, True, True, True]
+    chk.keep(pd.Series([True, True, False, True, True], index=frame.index))
+    assert chk.blank("employee_id").tolist() == [False, True, False, False]
+    assert chk.isin("employee_id", {"E1"}).tolist() == [True, False, True, False]
+    assert chk.blank("employee_id").index.tolist() == [0, 1, 3, 4]
+    chk.df["employee_id"] = pd.Series(["", "E2", "", "E2"], index=chk.df.index, dtype=object)
+    assert chk.blank("employee_id").tolist() == [True, False, True, False]
+    assert chk.isin("employee_id", {"E2"}).tolist() == [False, True, False, True]

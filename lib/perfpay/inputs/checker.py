@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import PerfpayError
-from .values import period_of
+from .values import factorize, period_of
 from .contracts import TABLES
 from .report import Problem, Report
 
@@ -34,6 +34,7 @@ class Checker:
         self.bad = pd.Series(False, index=self.df.index)
         self.bad_col: dict[str, pd.Series] = {}
         self.case: np.ndarray | None = None   # code of each row's (period, card, indicator), once known
+        self._coded: dict = {}                # column -> (its array's place, the array, codes, distinct values)
 
     @property
     def spec(self):
@@ -51,11 +52,44 @@ class Checker:
         """Drop the rows outside `mask` (e.g. outside the period asked for) from the check."""
         if mask.all():
             return
+        kept = {c: got[2:] for c, got in self._coded.items() if got[0] == _place(self.df[c].to_numpy(dtype=object))}
         self.df = self.df[mask]
+        rows = mask.to_numpy(dtype=bool)
+        self._coded = {}
+        for c, (codes, uniques) in kept.items():
+            values = self.df[c].to_numpy(dtype=object)
+            self._coded[c] = (_place(values), values, codes[rows], uniques)
         if self.case is not None:
             self.case = self.case[mask.to_numpy(dtype=bool)]
         self.bad = self.bad[mask]
         self.bad_col = {c: m[mask] for c, m in self.bad_col.items()}
+
+    def coded(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, distinct values) of a column (-1 where missing), worked out once per column:
+        the text read is never changed in place, and a column set anew is another array."""
+        values = self.df[column].to_numpy(dtype=object)
+        got = self._coded.get(column)
+        if got is None or got[0] != _place(values):
+            got = (_place(values), values, *factorize(values))    # the array is kept: its place stays its own
+            self._coded[column] = got
+        return got[2], got[3]
+
+    def blank(self, column: str) -> pd.Series:
+        """Rows whose `column` is "" (an empty cell)."""
+        codes, uniques = self.coded(column)
+        at = np.flatnonzero(uniques == "") if len(uniques) else []
+        blank = codes == at[0] if len(at) else np.zeros(len(codes), dtype=bool)
+        return pd.Series(blank, index=self.df.index)
+
+    def filled(self, column: str) -> pd.Series:
+        """Rows whose `column` is not "" (missing values count as filled, as with `ne("")`)."""
+        return ~self.blank(column)
+
+    def isin(self, column: str, values) -> pd.Series:
+        """Rows whose `column` is in `values` (a set or dict keys), each distinct value looked up once."""
+        codes, uniques = self.coded(column)
+        found = np.fromiter((u in values for u in uniques), dtype=bool, count=len(uniques))
+        return pd.Series(np.append(found, False)[codes], index=self.df.index)
 
     def header(self, file, sheet, column) -> str | None:
         if column is None:
@@ -89,7 +123,10 @@ class Checker:
 
     def flag_reasons(self, reasons: pd.Series, column, fix, **kw):
         """Flag the rows whose `reasons` text is not empty, with that text as the message."""
-        return self.flag(reasons.ne("") & reasons.notna(), column, "{_reason}", fix, _reason=reasons, **kw)
+        codes, uniques = factorize(reasons.to_numpy(dtype=object))
+        wrong = np.append(np.array([u != "" for u in uniques], dtype=bool), False)     # -1: None
+        return self.flag(pd.Series(wrong[codes], index=reasons.index), column, "{_reason}", fix,
+                         _reason=reasons, **kw)
 
     def codes(self, *extra: str) -> np.ndarray:
         """Code of each row's (period, card, indicator) and `extra` columns (after check_indicators)."""
@@ -103,6 +140,11 @@ class Checker:
         d = self.df if mask is None else self.df[mask]
         return pd.Series([where(f, s, r) for f, s, r in zip(d["_file"], d["_sheet"], d["_row"])],
                          index=d.index, dtype=object)
+
+
+def _place(values: np.ndarray) -> tuple:
+    """Where an array's memory lies, its shape and strides."""
+    return values.__array_interface__["data"][0], values.shape, values.strides
 
 
 def _text(template, rec) -> str:

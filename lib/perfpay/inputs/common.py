@@ -120,7 +120,7 @@ def check_blanks(chk: Checker, fixes: dict[str, str] | None = None) -> None:
     fixes = fixes or {}
     for col in chk.spec.columns:
         if col.needs_value:
-            chk.flag(chk.df[col.name].eq(""), col.name, f"{col.name} is blank",
+            chk.flag(chk.blank(col.name), col.name, f"{col.name} is blank",
                      fixes.get(col.name, "fill in the {_col}"))
 
 
@@ -164,9 +164,9 @@ def parse_numbers(chk: Checker, column: str) -> pd.Series:
 def check_employees(chk: Checker, people: People, column: str = "employee_id") -> pd.Series:
     """Flag unknown or left-out employees; return the mask of rows with a kept employee."""
     ids = chk.df[column]
-    filled = ids.ne("")
+    filled = chk.filled(column)
     known = pd.Series(people.at(ids) >= 0, index=ids.index)
-    rejected = V.isin(ids, people.rejected.keys())
+    rejected = chk.isin(column, people.rejected.keys())
     chk.flag(filled & ~known & rejected, column,
              "employee {_id} is in the roster, but the roster row has errors and was left out ({_where})",
              "fix the roster row of {_id} first (see the roster problems)",
@@ -238,7 +238,7 @@ def indicator_list(card) -> str:
 def check_indicators(chk: Checker, catalogs: Catalogs) -> None:
     """indicator text -> the key on the person's card; unknown ones name the card that has them."""
     d = chk.df
-    m = chk.ok("employee_id", "period") & d["_card"].notna() & d["indicator"].ne("")
+    m = chk.ok("employee_id", "period") & d["_card"].notna() & chk.filled("indicator")
 
     def key_of(label, card_key, text):
         catalog = catalogs.get(label)[0]

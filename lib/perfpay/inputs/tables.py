@@ -58,7 +58,7 @@ def check_roster(chk: Checker, catalogs: Catalogs, period: Period) -> People:
              "monthly bonus base {monthly_bonus_base} is negative", "give the base in yuan, 0 or more")
 
     catalog, err = catalogs.get(period)
-    has_role = d["role"].ne("")
+    has_role = chk.filled("role")
     if catalog is None:
         d["card"] = None
         chk.flag(has_role, "role", f"no scorecards in force for {period} ({err}); roles cannot be checked",
@@ -78,12 +78,12 @@ def check_roster(chk: Checker, catalogs: Catalogs, period: Period) -> People:
                      "keep one row for {employee_id}", column="employee_id")
 
     ids = d["employee_id"]
-    everyone = set(ids[ids.ne("")])
+    everyone = set(ids[chk.filled("employee_id")])
     mgr = d["manager_id"]
-    chk.flag(mgr.ne("") & ~V.isin(mgr, everyone), "manager_id",
+    chk.flag(chk.filled("manager_id") & ~chk.isin("manager_id", everyone), "manager_id",
              "manager {manager_id} of {employee_id} is not in the roster",
              "add {manager_id} to the roster, or correct the {_col}", severity="warning")
-    chk.flag(mgr.ne("") & mgr.eq(ids), "manager_id", "{employee_id} is their own manager",
+    chk.flag(chk.filled("manager_id") & mgr.eq(ids), "manager_id", "{employee_id} is their own manager",
              "correct the {_col}", severity="warning")
 
     kept = d[~chk.bad]
@@ -94,7 +94,7 @@ def check_roster(chk: Checker, catalogs: Catalogs, period: Period) -> People:
                     department=dict(zip(kept["employee_id"], kept["department"])),
                     manager=dict(zip(kept["employee_id"], kept["manager_id"])),
                     departments=set(d["department"][d["department"].ne("")]))
-    gone = chk.bad & ids.ne("") & ~V.isin(ids, people.role.keys())
+    gone = chk.bad & chk.filled("employee_id") & ~chk.isin("employee_id", people.role.keys())
     for i, place in chk.where(gone).items():
         people.rejected[ids[i]] = "; ".join(filter(None, (people.rejected.get(ids[i]), place)))
     return people
@@ -165,7 +165,7 @@ def check_events(chk: Checker, people: People, catalogs: Catalogs) -> None:
     check_blanks(chk)
     check_employees(chk, people)
     check_employment(chk, people)
-    m = chk.ok("date") & d["period_v"].notna() & d["event"].ne("")
+    m = chk.ok("date") & d["period_v"].notna() & chk.filled("event")
 
     def event_of(label, text):
         catalog, err = catalogs.get(label)
@@ -183,7 +183,7 @@ def check_events(chk: Checker, people: People, catalogs: Catalogs) -> None:
     for col in ("date", "event"):
         chk.flag(column.eq(col), col, "{_reason}", "{_fix}", _reason=reason, _fix=fix)
     counts, reasons = V.column(d["count"], V.to_count)
-    d["count_v"] = counts.where(d["count"].ne(""), 1)
+    d["count_v"] = counts.where(chk.filled("count"), 1)
     chk.flag_reasons(reasons, "count", V.COUNT_HELP)
     check_duplicates(chk, ["date_v", "employee_id", "event_v", "count_v", "note"],
                      "row is the same as {_others}; all of them are counted",
@@ -198,17 +198,17 @@ def check_ratings(chk: Checker, people: People, catalogs: Catalogs) -> None:
     d = chk.df
     check_rows(chk, people, catalogs)
     d["rater_role_v"] = V.map_unique(d["rater_role"], lambda t: ROLE_OF.get(norm(t)))
-    chk.flag(d["rater_role"].ne("") & d["rater_role_v"].isna(), "rater_role",
+    chk.flag(chk.filled("rater_role") & d["rater_role_v"].isna(), "rater_role",
              "rater role {rater_role!r} is not a rater role", f"use one of: {RATER_ROLE_HELP}")
     rid = d["rater_id"]
-    chk.flag(rid.ne("") & ~V.isin(rid, people.everyone), "rater_id", "rater {rater_id} is not in the roster",
+    chk.flag(chk.filled("rater_id") & ~chk.isin("rater_id", people.everyone), "rater_id", "rater {rater_id} is not in the roster",
              "check the {_col} (the rating is kept)", severity="warning")
 
     has = d["indicator_v"].notna()
     rated = indicator_attr(chk, catalogs, lambda i: i.rule_type == "levels").eq(True)
     chk.flag(has & ~rated, "indicator", "{indicator_v} of {employee_id} is not rated", fed_by(catalogs))
 
-    has_level, has_score = d["level"].ne(""), d["score"].ne("")
+    has_level, has_score = chk.filled("level"), chk.filled("score")
     chk.flag(has_level & has_score, "level", "both a level ({level}) and a score ({score}) are given",
              "give either the level or the score, not both")
     chk.flag(~has_level & ~has_score, "level", "neither a level nor a score is given",
@@ -230,7 +230,7 @@ def check_ratings(chk: Checker, people: People, catalogs: Catalogs) -> None:
              "give a score from 0 to {_top}", _top=top)
 
     role, same = d["rater_role_v"], rid.eq(d["employee_id"])
-    chk.flag(role.eq("self") & rid.ne("") & ~same, "rater_id",
+    chk.flag(role.eq("self") & chk.filled("rater_id") & ~same, "rater_id",
              "self rating of {employee_id} is given by {rater_id}",
              "a self rating is given by the employee: set the {_col} to {employee_id}, or correct the rater role")
     chk.flag(role.eq("peer") & same, "rater_id", "{employee_id} rates themself as a peer",
@@ -308,7 +308,7 @@ def check_adjustments(chk: Checker, people: People, catalogs: Catalogs) -> None:
                   for p, s in zip(points[given], span[given])]
     chk.flag(out, "points", "{points} points are outside {_range} of {indicator_v}",
              "give points within {_range}", _range=V.map_unique(span, _range))
-    chk.flag(d["approved_by"].ne("") & d["approved_by"].eq(d["employee_id"]), "approved_by",
+    chk.flag(chk.filled("approved_by") & d["approved_by"].eq(d["employee_id"]), "approved_by",
              "{employee_id} approved their own adjustment",
              "have the adjustment approved by someone else (the row is kept)", severity="warning")
     check_duplicates(chk, ["period_v", "employee_id", "indicator_v", "points_v", "reason", "approved_by"],
