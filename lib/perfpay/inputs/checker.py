@@ -85,6 +85,10 @@ class Checker:
         """Rows whose `column` is not "" (missing values count as filled, as with `ne("")`)."""
         return ~self.blank(column)
 
+    def given(self, column: str) -> pd.Series:
+        """Rows whose `column` holds a value (not None), for a column set whole by a check."""
+        return pd.Series(self.coded(column)[0] >= 0, index=self.df.index)
+
     def isin(self, column: str, values) -> pd.Series:
         """Rows whose `column` is in `values` (a set or dict keys), each distinct value looked up once."""
         codes, uniques = self.coded(column)

@@ -108,7 +108,7 @@ def fill(template: str, rec: dict) -> str:
 def indicator_attr(chk: Checker, catalogs: Catalogs, fn, mask=None) -> pd.Series:
     """fn(indicator) for every row with an indicator, once per distinct indicator."""
     d = chk.df
-    m = d["indicator_v"].notna() if mask is None else mask & d["indicator_v"].notna()
+    m = chk.given("indicator_v") if mask is None else mask & chk.given("indicator_v")
     return V.per_case(d, m, CASE, lambda p, c, i: fn(catalogs.indicator(p, c, i)), codes=chk.codes())[0]
 
 
@@ -165,7 +165,7 @@ def check_employees(chk: Checker, people: People, column: str = "employee_id") -
     """Flag unknown or left-out employees; return the mask of rows with a kept employee."""
     ids = chk.df[column]
     filled = chk.filled(column)
-    known = pd.Series(people.at(ids) >= 0, index=ids.index)
+    known = pd.Series(positions(chk, people, column) >= 0, index=ids.index)
     rejected = chk.isin(column, people.rejected.keys())
     chk.flag(filled & ~known & rejected, column,
              "employee {_id} is in the roster, but the roster row has errors and was left out ({_where})",
@@ -176,11 +176,18 @@ def check_employees(chk: Checker, people: People, column: str = "employee_id") -
     return filled & known
 
 
+def positions(chk: Checker, people: People, column: str = "employee_id") -> np.ndarray:
+    """Position of each row's employee among the kept ones (People.at), -1 for anyone else:
+    each distinct id looked up once."""
+    codes, uniques = chk.coded(column)
+    return np.append(people.at(uniques), -1)[codes]
+
+
 def check_employment(chk: Checker, people: People) -> None:
     """Warn about rows for a period wholly before the hire date or after the leave date."""
     d = chk.df
-    at = people.at(d["employee_id"])
-    m = chk.ok("period", "employee_id", "date") & d["period_v"].notna() & (at >= 0)
+    at = positions(chk, people)
+    m = chk.ok("period", "employee_id", "date") & chk.given("period_v") & (at >= 0)
     if not m.any():
         return
     at = np.where(m, at, -1)
@@ -202,8 +209,8 @@ def check_employment(chk: Checker, people: People) -> None:
 def check_cards(chk: Checker, people: People, catalogs: Catalogs, kept: pd.Series) -> None:
     """Each row's card: the person's role in the catalog of the row's own period."""
     d = chk.df
-    m = kept & chk.ok("period", "date") & d["period_v"].notna()
-    d["_role"] = people.values("role", np.where(m, people.at(d["employee_id"]), -1))
+    m = kept & chk.ok("period", "date") & chk.given("period_v")
+    d["_role"] = people.values("role", np.where(m, positions(chk, people), -1))
 
     def card_of(label, role):
         catalog, err = catalogs.get(label)
@@ -238,7 +245,7 @@ def indicator_list(card) -> str:
 def check_indicators(chk: Checker, catalogs: Catalogs) -> None:
     """indicator text -> the key on the person's card; unknown ones name the card that has them."""
     d = chk.df
-    m = chk.ok("employee_id", "period") & d["_card"].notna() & chk.filled("indicator")
+    m = chk.ok("employee_id", "period") & chk.given("_card") & chk.filled("indicator")
 
     def key_of(label, card_key, text):
         catalog = catalogs.get(label)[0]
@@ -265,7 +272,8 @@ def check_duplicates(chk: Checker, columns: list[str], what: str, fix: str, seve
     `what` and `fix` may use {_n} (rows in the group) and {_others} (where the other rows are).
     """
     d = chk.df
-    coded = [V.factorize(d[c].to_numpy(dtype=object))[0] for c in columns]     # -1: missing
+    coded = [chk.coded(c)[0] if c in chk.spec.column_names or c in CASE     # -1: missing
+             else V.factorize(d[c].to_numpy(dtype=object))[0] for c in columns]
     given = np.logical_and.reduce([c >= 0 for c in coded])
     m = chk.ok(*[k.removesuffix("_v") for k in columns]).to_numpy() & given
     if severity != "error":

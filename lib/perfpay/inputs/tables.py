@@ -105,7 +105,7 @@ def check_targets(chk: Checker, people: People, catalogs: Catalogs) -> None:
     d = chk.df
     check_rows(chk, people, catalogs)
     parse_numbers(chk, "target")
-    has = d["indicator_v"].notna()
+    has = chk.given("indicator_v")
     takes = indicator_attr(chk, catalogs, lambda i: i.needs_target).eq(True)
     chk.flag(has & ~takes, "indicator",
              lambda r: f"{r['indicator_v']} takes no target from this table "
@@ -141,7 +141,7 @@ def check_targets_match(actuals: Checker, targets: Checker, catalogs: Catalogs) 
     A, T = actuals.df, targets.df
     akeys, tkeys = key_codes([A, T], ["period_v", "employee_id", "indicator_v"])
     t_kept = tkeys[~targets.bad.to_numpy()]
-    t_gone = (T["indicator_v"].notna() & targets.ok("period", "employee_id") & targets.bad).to_numpy()
+    t_gone = (targets.given("indicator_v") & targets.ok("period", "employee_id") & targets.bad).to_numpy()
     gone_where = targets.where(t_gone).to_numpy(dtype=object)     # where each left-out target is
     t_where = pd.Series(gone_where, dtype=object).groupby(tkeys[t_gone], sort=False).agg("; ".join)
     needs = (~actuals.bad & indicator_attr(actuals, catalogs, lambda i: i.needs_target).eq(True)
@@ -154,7 +154,7 @@ def check_targets_match(actuals: Checker, targets: Checker, catalogs: Catalogs) 
         actuals.flag(needs & rejected, "indicator", f"the target for {what} has errors and was left out ({{_where}})",
                      "fix that target row (see the targets problems)", _where=pd.Series(where, index=A.index))
     actuals.flag(needs & ~rejected, "indicator", f"no target for {what}", f"add a row to targets for {what}")
-    a_any = akeys[(A["indicator_v"].notna() & actuals.ok("period", "employee_id")).to_numpy()]
+    a_any = akeys[(actuals.given("indicator_v") & actuals.ok("period", "employee_id")).to_numpy()]
     targets.flag(~targets.bad & ~np.isin(tkeys, a_any, kind="table"), "indicator", f"the target for {what} has no actual",
                  f"add a row to actuals for {what}, or remove the target", severity="warning")
 
@@ -165,7 +165,7 @@ def check_events(chk: Checker, people: People, catalogs: Catalogs) -> None:
     check_blanks(chk)
     check_employees(chk, people)
     check_employment(chk, people)
-    m = chk.ok("date") & d["period_v"].notna() & chk.filled("event")
+    m = chk.ok("date") & chk.given("period_v") & chk.filled("event")
 
     def event_of(label, text):
         catalog, err = catalogs.get(label)
@@ -204,7 +204,7 @@ def check_ratings(chk: Checker, people: People, catalogs: Catalogs) -> None:
     chk.flag(chk.filled("rater_id") & ~chk.isin("rater_id", people.everyone), "rater_id", "rater {rater_id} is not in the roster",
              "check the {_col} (the rating is kept)", severity="warning")
 
-    has = d["indicator_v"].notna()
+    has = chk.given("indicator_v")
     rated = indicator_attr(chk, catalogs, lambda i: i.rule_type == "levels").eq(True)
     chk.flag(has & ~rated, "indicator", "{indicator_v} of {employee_id} is not rated", fed_by(catalogs))
 
@@ -297,7 +297,7 @@ def check_adjustments(chk: Checker, people: People, catalogs: Catalogs) -> None:
     need = "an adjustment needs a reason and an approver: fill in the {_col}, or remove the row"
     check_rows(chk, people, catalogs, blank_fixes={"reason": need, "approved_by": need})
     points = parse_numbers(chk, "points")
-    has = d["indicator_v"].notna()
+    has = chk.given("indicator_v")
     manual = indicator_attr(chk, catalogs, lambda i: i.rule_type == "adjustment").eq(True)
     chk.flag(has & ~manual, "indicator", "{indicator_v} of {employee_id} takes no manual adjustment",
              fed_by(catalogs))
