@@ -78,7 +78,7 @@ def check_roster(chk: Checker, catalogs: Catalogs, period: Period) -> People:
                      "keep one row for {employee_id}", column="employee_id")
 
     ids = d["employee_id"]
-    everyone = set(ids[chk.filled("employee_id")])
+    everyone = _distinct(chk, "employee_id")
     mgr = d["manager_id"]
     chk.flag(chk.filled("manager_id") & ~chk.isin("manager_id", everyone), "manager_id",
              "manager {manager_id} of {employee_id} is not in the roster",
@@ -87,17 +87,21 @@ def check_roster(chk: Checker, catalogs: Catalogs, period: Period) -> People:
              "correct the {_col}", severity="warning")
 
     kept = d[~chk.bad]
-    people = People(role=dict(zip(kept["employee_id"], kept["role"])),
-                    hire=dict(zip(kept["employee_id"], kept["hire_date_v"])),
-                    leave=dict(zip(kept["employee_id"], kept["leave_date_v"])),
-                    everyone=everyone,
-                    department=dict(zip(kept["employee_id"], kept["department"])),
-                    manager=dict(zip(kept["employee_id"], kept["manager_id"])),
-                    departments=set(d["department"][d["department"].ne("")]))
+    by_id = {c: dict(zip(kept["employee_id"].to_numpy(), kept[c].to_numpy()))
+             for c in ("role", "hire_date_v", "leave_date_v", "department", "manager_id")}
+    people = People(role=by_id["role"], hire=by_id["hire_date_v"], leave=by_id["leave_date_v"],
+                    everyone=everyone, department=by_id["department"], manager=by_id["manager_id"],
+                    departments=_distinct(chk, "department"))
     gone = chk.bad & chk.filled("employee_id") & ~chk.isin("employee_id", people.role.keys())
     for i, place in chk.where(gone).items():
         people.rejected[ids[i]] = "; ".join(filter(None, (people.rejected.get(ids[i]), place)))
     return people
+
+
+def _distinct(chk: Checker, column: str) -> set:
+    """The values written in `column` (blanks left out)."""
+    uniques = chk.coded(column)[1]
+    return set(uniques[uniques != ""]) if len(uniques) else set()
 
 
 # targets and actuals ------------------------------------------------------------------
