@@ -1,4 +1,4 @@
-"""Charts of a report (matplotlib, in seaborn's whitegrid look) that show Chinese on a fresh machine.
+"""Charts of a report (seaborn's whitegrid theme over matplotlib) that show Chinese on a fresh machine.
 
     charts.show(charts.grade_distribution(ctx.ranking))   # an embedded PNG in the notebook
 
@@ -8,8 +8,8 @@ raises FontError saying to install fonts-noto-cjk when there is none. Figures ar
 without pyplot (no global state, nothing shown twice) and drawn once, by the Agg canvas, at
 their own size (constrained layout fits them; no tight-bbox pass, which would draw them twice);
 `show` turns them into PNG images, which the notebook and its HTML embed (no external files).
-seaborn is not imported: its categorical plots are slow on many points, and the few plots here
-are plain bars, boxes, dots and a coloured grid.
+seaborn gives the theme and the palette; the plots themselves (bars, boxes, dots, a coloured grid)
+are drawn by matplotlib, as seaborn's categorical plots are slow on many points.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 
 import matplotlib
+import seaborn as sns
 from matplotlib import font_manager as fm
 from matplotlib.figure import Figure
 
@@ -39,20 +40,7 @@ FILE_HINTS = ("cjk", "sourcehan", "source-han", "wqy", "wenquanyi", "uming", "uk
               "notosanssc", "notoserifsc")
 GRADE_COLOURS = {"优秀": "#2d6a4f", "良好": "#1d4ed8", "合格": "#d97706", "不合格": "#b91c1c"}
 GRADES = tuple(GRADE_COLOURS)
-# seaborn's set_theme(style="whitegrid", context="notebook"), without importing seaborn
-THEME = {
-    "axes.axisbelow": True, "axes.edgecolor": ".8", "axes.grid": True, "axes.labelcolor": ".15",
-    "axes.labelsize": 12.0, "axes.linewidth": 1.25, "axes.titlesize": 12.0, "font.size": 12.0,
-    "grid.color": ".8", "grid.linewidth": 1.0, "legend.fontsize": 11.0, "legend.title_fontsize": 12.0,
-    "lines.solid_capstyle": "round", "patch.edgecolor": "w", "patch.force_edgecolor": True, "text.color": ".15",
-    "xtick.bottom": False, "xtick.color": ".15", "xtick.labelsize": 11.0, "xtick.major.size": 6.0,
-    "xtick.major.width": 1.25, "xtick.minor.size": 4.0, "xtick.minor.width": 1.0, "ytick.color": ".15",
-    "ytick.labelsize": 11.0, "ytick.left": False, "ytick.major.size": 6.0, "ytick.major.width": 1.25,
-    "ytick.minor.size": 4.0, "ytick.minor.width": 1.0,
-}
-# seaborn's "deep" palette
-PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974",
-           "#64b5cd")
+PALETTE = tuple(sns.color_palette("deep").as_hex())      # the colour cycle of the theme
 
 
 class FontError(PerfpayError):
@@ -144,12 +132,10 @@ _themed = False
 
 
 def setup() -> str:
-    """The theme (THEME, the colour cycle PALETTE), then the CJK font."""
+    """seaborn's whitegrid theme, then the CJK font (set_theme resets the font settings)."""
     global _themed
     if not _themed:
-        from cycler import cycler
-        matplotlib.rcParams.update(THEME)
-        matplotlib.rcParams["axes.prop_cycle"] = cycler(color=list(PALETTE))
+        sns.set_theme(style="whitegrid", context="notebook")
         _themed = True
     return setup_fonts()
 
