@@ -76,12 +76,16 @@ def excel_files(params, period, scores: dict, paid, out) -> dict:
     return files
 
 
-def kpi_files(params, inputs, period, departments, out) -> tuple[dict, list[str]]:
-    """kpis.csv per department, plus key_accounts.csv, churn.csv and visits.csv where there are any."""
+def kpi_files(params, inputs, period, departments, out, result=None) -> tuple[dict, list[str]]:
+    """kpis.csv per department, plus key_accounts.csv, churn.csv and visits.csv where there are any.
+
+    `result`: the period's KPIs already computed (else they are computed here).
+    """
     from .kpis.compute import compute
     from .kpis.tables import csv_tables
 
-    result = compute(params, inputs.records, inputs.roster, Period.parse(period))
+    if result is None:
+        result = compute(params, inputs.records, inputs.roster, Period.parse(period))
     files, messages = {}, list(result.notes)
     for dept in departments:
         for name, table in csv_tables(result.department(dept), inputs.roster).items():

@@ -84,9 +84,8 @@ def data_files(params, inputs, period: Period, departments: list[str], out: Path
                narrowed: bool) -> tuple[dict, list[str], dict]:
     """Every data file of the run, as write_all takes them, the messages to show, and the results
     they come from (scores per department, the company's pay and KPIs) for the notebooks."""
-    from ..jobs import excel_files, pay_files, score_files
+    from ..jobs import excel_files, kpi_files, pay_files, score_files
     from ..kpis.compute import compute
-    from ..kpis.tables import csv_tables
     from ..pay.run import pay
 
     scores: dict = {}
@@ -95,13 +94,9 @@ def data_files(params, inputs, period: Period, departments: list[str], out: Path
     paid, notes = pay_files(params, inputs, period, out, departments if narrowed else None, result=result)
     files.update(paid)
     files.update(excel_files(params, period, scores, result, out))
-    # jobs.kpi_files, keeping the result for the notebooks
-    kpis = compute(params, inputs.records, inputs.roster, period)
-    kpi_messages = list(kpis.notes)
-    for dept in departments:
-        for name, table in csv_tables(kpis.department(dept), inputs.roster).items():
-            files[Path(out) / dept / name] = table
-            kpi_messages.append(f"{dept}: {name} {len(table)} rows")
+    kpis = compute(params, inputs.records, inputs.roster, period)        # kept for the notebooks
+    measured, kpi_messages = kpi_files(params, inputs, period, departments, out, result=kpis)
+    files.update(measured)
     return files, messages + notes + kpi_messages, {"scores": scores, "pay": result, "kpis": kpis}
 
 
