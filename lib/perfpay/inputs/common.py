@@ -229,13 +229,18 @@ def check_cards(chk: Checker, people: People, catalogs: Catalogs, kept: pd.Serie
                               f"{label} is a {unit}", f"write the period as {UNIT_EXAMPLE[want]}", "period")
         return card.key, None, None, None
 
-    card, reason, fix, column = V.per_case(d, m, ["period_v", "_role"], card_of, n=4)
-    d["_card"] = card.where(column.isna(), None)
-    no_cards = column.eq("period") & card.isna()
+    at, (card, reason, fix, column) = V.cases(d, m, ["period_v", "_role"], card_of, n=4)
+    fine = np.array([c is None for c in column], dtype=bool)      # per case
+    d["_card"] = pd.Series(V.spread(np.where(fine, card, None), at), index=d.index, dtype=object)
     if chk.table == "events":
-        column = column.where(~no_cards, "date")
+        no_cards = (column == "period") & np.array([c is None for c in card], dtype=bool)
+        column = np.where(no_cards, "date", column).astype(object)
     for col in ("period", "date", "employee_id"):
-        chk.flag(column.eq(col), col, lambda r: fill(r["_reason"], r), "{_fix}", _reason=reason, _fix=fix)
+        wrong = V.spread(column == col, at, False)
+        if wrong.any():
+            chk.flag(pd.Series(wrong, index=d.index), col, lambda r: fill(r["_reason"], r), "{_fix}",
+                     _reason=pd.Series(V.spread(reason, at), index=d.index, dtype=object),
+                     _fix=pd.Series(V.spread(fix, at), index=d.index, dtype=object))
 
 
 def indicator_list(card) -> str:
@@ -259,10 +264,14 @@ def check_indicators(chk: Checker, catalogs: Catalogs) -> None:
         return (None, f"indicator {text!r} is not on card {card.key} ({card.role}) of <employee> in "
                       f"<period>{where}", f"use one of the indicators of card {card.key}: {indicator_list(card)}")
 
-    ind, reason, fix = V.per_case(d, m, ["period_v", "_card", "indicator"], key_of, n=3)
-    d["indicator_v"] = ind
-    chk.case = V.case_codes([d[c].to_numpy(dtype=object) for c in CASE])
-    chk.flag(m & ind.isna(), "indicator", lambda r: fill(r["_reason"], r), "{_fix}", _reason=reason, _fix=fix)
+    at, (ind, reason, fix) = V.cases(d, m, ["period_v", "_card", "indicator"], key_of, n=3)
+    d["indicator_v"] = pd.Series(V.spread(ind, at), index=d.index, dtype=object)
+    chk.case = V.combine([chk.coded(c) for c in CASE])
+    unknown = V.spread(np.array([k is None for k in ind], dtype=bool), at, False)
+    if unknown.any():
+        chk.flag(pd.Series(unknown, index=d.index), "indicator", lambda r: fill(r["_reason"], r), "{_fix}",
+                 _reason=pd.Series(V.spread(reason, at), index=d.index, dtype=object),
+                 _fix=pd.Series(V.spread(fix, at), index=d.index, dtype=object))
 
 
 def check_duplicates(chk: Checker, columns: list[str], what: str, fix: str, severity: str = "error",

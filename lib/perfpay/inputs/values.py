@@ -108,24 +108,36 @@ def per_case(frame: pd.DataFrame, mask, columns: list[str], fn, n: int = 1, code
     """fn(*values of `columns`) -> n results, called once per distinct combination among the
     rows of `mask`; n Series aligned with `frame` (None outside `mask`). `codes`: the rows'
     combinations already numbered (case_codes of the columns), when at hand."""
+    at, results = cases(frame, mask, columns, fn, n, codes)
+    return [pd.Series(spread(r, at), index=frame.index, dtype=object) for r in results]
+
+
+def cases(frame: pd.DataFrame, mask, columns: list[str], fn, n: int = 1, codes=None):
+    """(case of each row, -1 outside `mask`; n arrays of fn's results, one per case): per_case
+    before the results are spread over the rows."""
     mask = pd.Series(mask, index=frame.index).fillna(False).to_numpy(dtype=bool)
-    outs = [np.full(len(frame), None, dtype=object) for _ in range(n)]
+    at = np.full(len(frame), -1, dtype=np.intp)
+    results = [np.empty(0, dtype=object) for _ in range(n)]
     if mask.any():
         rows = np.flatnonzero(mask)
         if codes is None:
             codes = case_codes([frame[c].to_numpy(dtype=object)[rows] for c in columns])
         else:
             codes = pd.factorize(codes[rows])[0]
-        _, first = np.unique(codes, return_index=True)
+        first = _firsts(codes)
         results = [np.empty(len(first), dtype=object) for _ in range(n)]
         cases = np.column_stack([frame[c].to_numpy(dtype=object)[rows[first]] for c in columns])
         for i, case in enumerate(cases):
             got = fn(*case)
             for j in range(n):
                 results[j][i] = got[j] if n > 1 else got
-        for j in range(n):
-            outs[j][mask] = results[j][codes]
-    return [pd.Series(out, index=frame.index, dtype=object) for out in outs]
+        at[rows] = codes
+    return at, results
+
+
+def spread(values: np.ndarray, at: np.ndarray, missing=None) -> np.ndarray:
+    """values[at] for each row, `missing` where `at` is -1."""
+    return np.append(values, np.array([missing], dtype=values.dtype))[at]
 
 
 def factorize(values: np.ndarray, use_na_sentinel: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -140,9 +152,15 @@ def factorize(values: np.ndarray, use_na_sentinel: bool = True) -> tuple[np.ndar
     same, _ = pd.factorize(ids)                   # numbered in order of first appearance
     if len(same) and same.max() + 1 > len(values) // 2:
         return pd.factorize(values, use_na_sentinel=use_na_sentinel)
-    firsts = np.flatnonzero(np.concatenate([[True], same[1:] > np.maximum.accumulate(same)[:-1]]))
-    codes, uniques = pd.factorize(values[firsts], use_na_sentinel=use_na_sentinel)
+    codes, uniques = pd.factorize(values[_firsts(same)], use_na_sentinel=use_na_sentinel)
     return codes[same], uniques
+
+
+def _firsts(codes: np.ndarray) -> np.ndarray:
+    """Where each code first appears, for codes numbered in order of first appearance (0, 1, ...)."""
+    if not len(codes):
+        return np.zeros(0, dtype=np.intp)
+    return np.flatnonzero(np.concatenate([[True], codes[1:] > np.maximum.accumulate(codes)[:-1]]))
 
 
 def isin(series: pd.Series, values) -> pd.Series:
@@ -155,13 +173,17 @@ def isin(series: pd.Series, values) -> pd.Series:
 def case_codes(columns: list[np.ndarray]) -> np.ndarray:
     """One code per row for its combination of values (missing ones included), numbered in
     order of first appearance."""
-    key, size = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64), 1
-    for values in columns:
-        codes, uniques = factorize(values, use_na_sentinel=False)
-        if size * (len(uniques) + 1) >= 2**62:          # keep the combined key in int64
+    return combine([factorize(values, use_na_sentinel=False) for values in columns])
+
+
+def combine(coded: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """case_codes of columns already factorized: (codes, distinct values) of each, -1 for missing."""
+    key, size = np.zeros(len(coded[0][0]) if coded else 0, dtype=np.int64), 1
+    for codes, uniques in coded:
+        if size * (len(uniques) + 2) >= 2**62:          # keep the combined key in int64
             key, kept = pd.factorize(key)
             size = len(kept)
-        key, size = key * (len(uniques) + 1) + codes, size * (len(uniques) + 1)
+        key, size = key * (len(uniques) + 2) + (codes + 1), size * (len(uniques) + 2)
     return pd.factorize(key)[0]
 
 
@@ -267,7 +289,7 @@ def to_count(text: str) -> int:
     return int(d)
 
 
-__all__ = ["column", "isin", "lookup", "map_unique", "per_case", "case_codes", "nones", "period_of", "to_decimal", "to_date", "to_period", "to_count",
+__all__ = ["column", "isin", "lookup", "map_unique", "per_case", "cases", "spread", "case_codes", "combine", "nones", "period_of", "to_decimal", "to_date", "to_period", "to_count",
            "to_money", "to_share", "share_value", "to_flag",
            "NUMBER_HELP", "DATE_HELP", "COUNT_HELP", "PERIOD_HELP", "MONEY_HELP", "SHARE_HELP", "FLAG_HELP"]
 
