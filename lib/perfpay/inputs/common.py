@@ -112,6 +112,14 @@ def indicator_attr(chk: Checker, catalogs: Catalogs, fn, mask=None) -> pd.Series
     return V.per_case(d, m, CASE, lambda p, c, i: fn(catalogs.indicator(p, c, i)), codes=chk.codes())[0]
 
 
+def indicator_is(chk: Checker, catalogs: Catalogs, fn) -> pd.Series:
+    """Rows with an indicator for which fn(indicator) == True, worked out once per distinct indicator."""
+    at, (got,) = V.cases(chk.df, chk.given("indicator_v"), CASE,
+                         lambda p, c, i: fn(catalogs.indicator(p, c, i)), codes=chk.codes())
+    yes = np.array([bool(g == True) for g in got], dtype=bool)     # noqa: E712 - as Series.eq(True)
+    return pd.Series(V.spread(yes, at, False), index=chk.df.index)
+
+
 def indicator_of(catalogs: Catalogs, rec: dict):
     return catalogs.indicator(rec["period_v"], rec["_card"], rec["indicator_v"])
 

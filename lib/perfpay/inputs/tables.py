@@ -11,8 +11,8 @@ from ..periods import Period
 from . import values as V
 from .checker import Catalogs, Checker
 from .common import (CASE, People, check_blanks, check_cards, check_duplicates, check_employees,
-                     check_employment, check_indicators, indicator_attr, indicator_of, key_codes,
-                     parse_numbers)
+                     check_employment, check_indicators, indicator_attr, indicator_is, indicator_of,
+                     key_codes, parse_numbers)
 from .contracts import RATER_ROLE_HELP, RATER_ROLE_SPELLINGS, norm
 
 # where the inputs of an indicator go, by its rule type
@@ -110,12 +110,12 @@ def check_targets(chk: Checker, people: People, catalogs: Catalogs) -> None:
     check_rows(chk, people, catalogs)
     parse_numbers(chk, "target")
     has = chk.given("indicator_v")
-    takes = indicator_attr(chk, catalogs, lambda i: i.needs_target).eq(True)
+    takes = indicator_is(chk, catalogs, lambda i: i.needs_target)
     chk.flag(has & ~takes, "indicator",
              lambda r: f"{r['indicator_v']} takes no target from this table "
                        f"({_why_no_target(indicator_of(catalogs, r))}); the row is ignored",
              "remove the row (or change the card in params/)", severity="warning", skipped=True)
-    ratio = indicator_attr(chk, catalogs, lambda i: i.rule.get("basis", "ratio") != "difference").eq(True)
+    ratio = indicator_is(chk, catalogs, lambda i: i.rule.get("basis", "ratio") != "difference")
     chk.flag(takes & ratio & V.map_unique(d["target_v"], lambda x: x <= 0).eq(True), "target",
              "target {target} of {indicator_v} is not above 0; the rate actual / target cannot be computed",
              "give a target above 0")
@@ -133,7 +133,7 @@ def _why_no_target(ind) -> str:
 def check_actuals(chk: Checker, people: People, catalogs: Catalogs) -> None:
     check_rows(chk, people, catalogs)
     parse_numbers(chk, "actual")
-    elsewhere = indicator_attr(chk, catalogs, lambda i: i.rule_type in FED_BY).eq(True)
+    elsewhere = indicator_is(chk, catalogs, lambda i: i.rule_type in FED_BY)
     chk.flag(elsewhere, "indicator", "{indicator_v} of {employee_id} takes no actual value", fed_by(catalogs))
     check_duplicates(chk, ["period_v", "employee_id", "indicator_v"],
                      "{_n} rows give the actual for {period_v}, {employee_id}, {indicator_v} (also {_others})",
@@ -148,7 +148,7 @@ def check_targets_match(actuals: Checker, targets: Checker, catalogs: Catalogs) 
     t_gone = (targets.given("indicator_v") & targets.ok("period", "employee_id") & targets.bad).to_numpy()
     gone_where = targets.where(t_gone).to_numpy(dtype=object)     # where each left-out target is
     t_where = pd.Series(gone_where, dtype=object).groupby(tkeys[t_gone], sort=False).agg("; ".join)
-    needs = (~actuals.bad & indicator_attr(actuals, catalogs, lambda i: i.needs_target).eq(True)
+    needs = (~actuals.bad & indicator_is(actuals, catalogs, lambda i: i.needs_target)
              & ~np.isin(akeys, t_kept, kind="table"))
     rejected = pd.Series(np.isin(akeys, t_where.index.to_numpy(dtype=np.int64), kind="table"), index=A.index)
     what = "{period_v}, {employee_id}, {indicator_v}"
@@ -209,7 +209,7 @@ def check_ratings(chk: Checker, people: People, catalogs: Catalogs) -> None:
              "check the {_col} (the rating is kept)", severity="warning")
 
     has = chk.given("indicator_v")
-    rated = indicator_attr(chk, catalogs, lambda i: i.rule_type == "levels").eq(True)
+    rated = indicator_is(chk, catalogs, lambda i: i.rule_type == "levels")
     chk.flag(has & ~rated, "indicator", "{indicator_v} of {employee_id} is not rated", fed_by(catalogs))
 
     has_level, has_score = chk.filled("level"), chk.filled("score")
@@ -302,7 +302,7 @@ def check_adjustments(chk: Checker, people: People, catalogs: Catalogs) -> None:
     check_rows(chk, people, catalogs, blank_fixes={"reason": need, "approved_by": need})
     points = parse_numbers(chk, "points")
     has = chk.given("indicator_v")
-    manual = indicator_attr(chk, catalogs, lambda i: i.rule_type == "adjustment").eq(True)
+    manual = indicator_is(chk, catalogs, lambda i: i.rule_type == "adjustment")
     chk.flag(has & ~manual, "indicator", "{indicator_v} of {employee_id} takes no manual adjustment",
              fed_by(catalogs))
     span = indicator_attr(chk, catalogs, lambda i: (i.min_points, i.max_points), manual & points.notna())
