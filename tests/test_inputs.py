@@ -718,3 +718,7 @@ def test_checker_codes_follow_the_kept_rows():
     chk.df["employee_id"] = pd.Series(["", "E2", "", "E2"], index=chk.df.index, dtype=object)
     assert chk.blank("employee_id").tolist() == [True, False, True, False]
     assert chk.isin("employee_id", {"E2"}).tolist() == [False, True, False, True]
+    assert chk.equal("employee_id", "E2").tolist() == [False, True, False, True]
+    chk.df["period_v"] = pd.Series(["2026-07", None, "2026-07", None], index=chk.df.index, dtype=object)
+    assert chk.given("period_v").tolist() == [True, False, True, False]
+    assert chk.equal("period_v", "2026-08").tolist() == [False] * 4

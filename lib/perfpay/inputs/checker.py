@@ -52,7 +52,8 @@ class Checker:
         """Drop the rows outside `mask` (e.g. outside the period asked for) from the check."""
         if mask.all():
             return
-        kept = {c: got[2:] for c, got in self._coded.items() if got[0] == _place(self.df[c].to_numpy(dtype=object))}
+        kept = {c: got[2:] for c, got in self._coded.items()
+                if got[0] == _place(self.df[c].to_numpy(dtype=object))}
         self.df = self.df[mask]
         rows = mask.to_numpy(dtype=bool)
         self._coded = {}
@@ -84,6 +85,12 @@ class Checker:
     def filled(self, column: str) -> pd.Series:
         """Rows whose `column` is not "" (missing values count as filled, as with `ne("")`)."""
         return ~self.blank(column)
+
+    def equal(self, column: str, value) -> pd.Series:
+        """Rows whose `column` == `value` (Series.eq), decided on the distinct values."""
+        codes, uniques = self.coded(column)
+        at = np.flatnonzero(np.array([u == value for u in uniques], dtype=bool))
+        return pd.Series(np.isin(codes, at), index=self.df.index)
 
     def given(self, column: str) -> pd.Series:
         """Rows whose `column` holds a value (not None), for a column set whole by a check."""

@@ -199,9 +199,13 @@ def check_employment(chk: Checker, people: People) -> None:
     if not m.any():
         return
     at = np.where(m, at, -1)
-    labels = d["period_v"].where(m, None)
-    start = pd.to_datetime(V.map_unique(labels, lambda p: V.period_of(p).start)).to_numpy(dtype="datetime64[ns]")
-    end = pd.to_datetime(V.map_unique(labels, lambda p: V.period_of(p).end)).to_numpy(dtype="datetime64[ns]")
+    codes, labels = chk.coded("period_v")
+    codes = np.where(m, codes, -1)
+
+    def day(which: str) -> np.ndarray:          # the period's first or last day, NaT outside m
+        days = [np.datetime64(getattr(V.period_of(p), which), "ns") for p in labels]
+        return np.array([*days, np.datetime64("NaT", "ns")], dtype="datetime64[ns]")[codes]
+    start, end = day("start"), day("end")
     col, when = ("date", "{date}") if chk.table == "events" else ("period", "{period_v}")
     fix = "check the employee and the period (the row is kept)"
     late = m & (end < people.dates("hire", at))

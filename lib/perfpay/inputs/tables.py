@@ -202,11 +202,11 @@ def check_ratings(chk: Checker, people: People, catalogs: Catalogs) -> None:
     d = chk.df
     check_rows(chk, people, catalogs)
     d["rater_role_v"] = V.map_unique(d["rater_role"], lambda t: ROLE_OF.get(norm(t)))
-    chk.flag(chk.filled("rater_role") & d["rater_role_v"].isna(), "rater_role",
+    chk.flag(chk.filled("rater_role") & ~chk.given("rater_role_v"), "rater_role",
              "rater role {rater_role!r} is not a rater role", f"use one of: {RATER_ROLE_HELP}")
     rid = d["rater_id"]
-    chk.flag(chk.filled("rater_id") & ~chk.isin("rater_id", people.everyone), "rater_id", "rater {rater_id} is not in the roster",
-             "check the {_col} (the rating is kept)", severity="warning")
+    chk.flag(chk.filled("rater_id") & ~chk.isin("rater_id", people.everyone), "rater_id",
+             "rater {rater_id} is not in the roster", "check the {_col} (the rating is kept)", severity="warning")
 
     has = chk.given("indicator_v")
     rated = indicator_is(chk, catalogs, lambda i: i.rule_type == "levels")
@@ -221,11 +221,11 @@ def check_ratings(chk: Checker, people: People, catalogs: Catalogs) -> None:
     d["level_v"] = V.per_case(d, level_m, [*CASE, "level"],
                               lambda p, c, i, text: _match_level(catalogs.indicator(p, c, i), text),
                               codes=chk.codes("level"))[0]
-    chk.flag(level_m & d["level_v"].isna(), "level", "level {level!r} is not a level of {indicator_v}",
+    chk.flag(level_m & ~chk.given("level_v"), "level", "level {level!r} is not a level of {indicator_v}",
              lambda r: _level_help(indicator_of(catalogs, r)))
     scores = parse_numbers(chk, "score")
-    top = indicator_attr(chk, catalogs, lambda i: i.points, rated & scores.notna())
-    given = (scores.notna() & top.notna()).to_numpy()
+    top = indicator_attr(chk, catalogs, lambda i: i.points, rated & chk.given("score_v"))
+    given = (chk.given("score_v") & top.notna()).to_numpy()
     out = pd.Series(False, index=d.index)
     if given.any():
         s_, t_ = scores.to_numpy(dtype=object)[given], top.to_numpy(dtype=object)[given]
@@ -233,15 +233,16 @@ def check_ratings(chk: Checker, people: People, catalogs: Catalogs) -> None:
     chk.flag(out, "score", "score {score} of {indicator_v} is outside 0..{_top}",
              "give a score from 0 to {_top}", _top=top)
 
-    role, same = d["rater_role_v"], rid.eq(d["employee_id"])
-    chk.flag(role.eq("self") & chk.filled("rater_id") & ~same, "rater_id",
+    same = rid.eq(d["employee_id"])
+    chk.flag(chk.equal("rater_role_v", "self") & chk.filled("rater_id") & ~same, "rater_id",
              "self rating of {employee_id} is given by {rater_id}",
              "a self rating is given by the employee: set the {_col} to {employee_id}, or correct the rater role")
-    chk.flag(role.eq("peer") & same, "rater_id", "{employee_id} rates themself as a peer",
+    chk.flag(chk.equal("rater_role_v", "peer") & same, "rater_id", "{employee_id} rates themself as a peer",
              "nobody rates themself as a peer: use the rater role self (本人), or correct the {_col}")
-    chk.flag(role.eq("superior") & same, "rater_id", "{employee_id} rates themself as their superior",
+    chk.flag(chk.equal("rater_role_v", "superior") & same, "rater_id",
+             "{employee_id} rates themself as their superior",
              "use the rater role self (本人), or correct the {_col}")
-    weights = V.per_case(d, chk.ok() & rated & role.notna(), [*CASE, "rater_role_v"],
+    weights = V.per_case(d, chk.ok() & rated & chk.given("rater_role_v"), [*CASE, "rater_role_v"],
                          lambda p, c, i, r: _unweighted(catalogs, p, c, i, r), codes=chk.codes("rater_role_v"))[0]
     chk.flag(weights.notna(), "rater_role", "{rater_role_v} ratings do not count for {indicator_v} (weights {_w})",
              "check the rater role (the rating is kept)", severity="warning", _w=weights)
