@@ -157,7 +157,8 @@ def latest_period(checkers) -> Period | None:
     seen = set()
     for chk in checkers:
         if "period_v" in chk.df:
-            seen.update(p for p in pd.unique(chk.df["period_v"].dropna().to_numpy()))
+            codes, labels = chk.coded("period_v")
+            seen.update(labels[np.bincount(codes[codes >= 0], minlength=len(labels)) > 0])
     periods = [V.period_of(p) for p in seen]
     return max(periods, key=lambda p: (p.start, p.size)) if periods else None
 
@@ -293,16 +294,16 @@ def check_duplicates(chk: Checker, columns: list[str], what: str, fix: str, seve
     `what` and `fix` may use {_n} (rows in the group) and {_others} (where the other rows are).
     """
     d = chk.df
-    coded = [chk.coded(c)[0] if c in chk.spec.column_names or c in CASE     # -1: missing
-             else V.factorize(d[c].to_numpy(dtype=object))[0] for c in columns]
-    given = np.logical_and.reduce([c >= 0 for c in coded])
+    coded = [chk.coded(c) if c in chk.spec.column_names or c in CASE     # -1: missing
+             else V.factorize(d[c].to_numpy(dtype=object)) for c in columns]
+    given = np.logical_and.reduce([c >= 0 for c, _ in coded])
     m = chk.ok(*[k.removesuffix("_v") for k in columns]).to_numpy() & given
     if severity != "error":
         m &= ~chk.bad.to_numpy()
     if not m.any():
         return
     rows = np.flatnonzero(m)
-    codes = V.case_codes([c[rows] for c in coded])
+    codes = V.combine([(c[rows], u) for c, u in coded])
     dup = np.bincount(codes)[codes] > 1
     if not dup.any():
         return

@@ -42,7 +42,9 @@ _RATIO = re.compile(r"^(\d+)\s*/\s*(\d+)$")
 
 def column(texts: pd.Series, parse_one) -> tuple[pd.Series, pd.Series]:
     """(values, reasons) of a column of text; blank cells give (None, "")."""
-    codes, uniques = factorize(texts.fillna("").to_numpy(dtype=object))
+    codes, uniques = factorize(texts.to_numpy(dtype=object))
+    if (codes < 0).any():                        # missing: blank
+        codes, uniques = np.where(codes < 0, len(uniques), codes), np.append(uniques, "")
     values = np.full(len(uniques), None, dtype=object)
     reasons = np.full(len(uniques), "", dtype=object)
     todo = range(len(uniques))
