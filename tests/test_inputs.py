@@ -722,3 +722,20 @@ def test_checker_codes_follow_the_kept_rows():
     chk.df["period_v"] = pd.Series(["2026-07", None, "2026-07", None], index=chk.df.index, dtype=object)
     assert chk.given("period_v").tolist() == [True, False, True, False]
     assert chk.equal("period_v", "2026-08").tolist() == [False] * 4
+
+
+@pytest.mark.parametrize("parse", ["to_decimal", "to_money"])
+def test_column_parses_as_each_text_alone(parse):
+    """column() (plain numbers in one go) gives what the parser gives each text by itself."""
+    from perfpay.inputs import values as V
+
+    parse_one = getattr(V, parse)
+    texts = ["1", "1.5", "1.55", "1.555", "1.1234567", "-0", "+5", "5.", ".5", ".555", "1,000", "12%",
+             "１２", " 3", "abc", "", "1e5", "0.10", "-.25", None]
+    values, reasons = V.column(pd.Series(texts, dtype=object), parse_one)
+    for text, value, reason in zip(texts, values, reasons):
+        try:
+            want, why = (parse_one(text) if text else None), ""
+        except ValueError as exc:
+            want, why = None, str(exc)
+        assert (repr(value), reason) == (repr(want), why), text

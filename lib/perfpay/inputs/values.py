@@ -48,8 +48,9 @@ def column(texts: pd.Series, parse_one) -> tuple[pd.Series, pd.Series]:
     values = np.full(len(uniques), None, dtype=object)
     reasons = np.full(len(uniques), "", dtype=object)
     todo = range(len(uniques))
-    if parse_one is to_decimal:                  # plain numbers (most of them) in one go
-        plain = _plain_numbers(uniques)
+    places = MAX_DECIMALS if parse_one is to_decimal else 2 if parse_one is to_money else None
+    if places is not None:                       # plain numbers (most of them) in one go
+        plain = _plain_numbers(uniques, places)
         values[plain] = [Decimal(t) for t in uniques[plain]]
         todo = np.flatnonzero(~plain)
     for i in todo:
@@ -63,13 +64,14 @@ def column(texts: pd.Series, parse_one) -> tuple[pd.Series, pd.Series]:
             pd.Series(reasons[codes], index=texts.index, dtype=object))
 
 
-_PLAIN = r"^[+-]?([0-9]+(\.[0-9]{0,%d})?|\.[0-9]{1,%d})$" % (MAX_DECIMALS, MAX_DECIMALS)
+_PLAIN = r"^[+-]?([0-9]+(\.[0-9]{0,%d})?|\.[0-9]{1,%d})$"
 
 
-def _plain_numbers(texts: np.ndarray) -> np.ndarray:
-    """Mask of texts that are plain ASCII numbers with at most MAX_DECIMALS decimals.
+def _plain_numbers(texts: np.ndarray, places: int = MAX_DECIMALS) -> np.ndarray:
+    """Mask of texts that are plain ASCII numbers with at most `places` decimals.
 
-    For them to_decimal is Decimal(text) itself: no spaces, %, commas or full-width digits.
+    For them to_decimal (places up to MAX_DECIMALS) and to_money (up to 2) are Decimal(text)
+    itself: no spaces, %, commas or full-width digits.
     """
     if not len(texts):
         return np.zeros(0, dtype=bool)
@@ -77,7 +79,7 @@ def _plain_numbers(texts: np.ndarray) -> np.ndarray:
         arr = pa.array(texts, type=pa.string())
     except (pa.ArrowException, TypeError):
         return np.zeros(len(texts), dtype=bool)
-    return pc.match_substring_regex(arr, _PLAIN).to_numpy(zero_copy_only=False).astype(bool)
+    return pc.match_substring_regex(arr, _PLAIN % (places, places)).to_numpy(zero_copy_only=False).astype(bool)
 
 
 def lookup(texts: pd.Series, mapping: dict) -> pd.Series:
