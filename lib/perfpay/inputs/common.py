@@ -82,12 +82,18 @@ class People:
         return cache[name][at]
 
 
-def key_codes(frames: list[pd.DataFrame], columns: list[str]) -> list[np.ndarray]:
-    """One integer per row from `columns`, comparable across `frames` (equal values, equal codes)."""
-    joined = [np.concatenate([f[c].to_numpy(dtype=object) for f in frames]) for c in columns]
-    codes = V.case_codes(joined)
-    cuts = np.cumsum([len(f) for f in frames])[:-1]
-    return np.split(codes, cuts)
+def key_codes(checkers: list[Checker], columns: list[str]) -> list[np.ndarray]:
+    """One integer per row from `columns`, comparable across the tables (equal values, equal codes):
+    the distinct values of each table's column numbered together."""
+    coded = []
+    for c in columns:
+        parts = [chk.coded(c) for chk in checkers]
+        joint, uniques = pd.factorize(np.concatenate([u for _, u in parts]))
+        starts = np.cumsum([0] + [len(u) for _, u in parts])
+        coded.append((np.concatenate([np.append(joint[a:b], -1)[codes]          # -1: missing
+                                      for (codes, _), a, b in zip(parts, starts[:-1], starts[1:])]), uniques))
+    cuts = np.cumsum([len(chk.df) for chk in checkers])[:-1]
+    return np.split(V.combine(coded), cuts)
 
 
 def keys(d: pd.DataFrame, columns: list[str]) -> pd.Series:
