@@ -142,7 +142,7 @@ def check_actuals(chk: Checker, people: People, catalogs: Catalogs) -> None:
 
 def check_targets_match(actuals: Checker, targets: Checker, catalogs: Catalogs) -> None:
     """An actual needs its target (when the card does not fix one); a target without actual is a warning."""
-    A, T = actuals.df, targets.df
+    A = actuals.df
     akeys, tkeys = key_codes([actuals, targets], ["period_v", "employee_id", "indicator_v"])
     t_kept = tkeys[~targets.bad.to_numpy()]
     t_gone = (targets.given("indicator_v") & targets.ok("period", "employee_id") & targets.bad).to_numpy()
