@@ -66,11 +66,21 @@ def _text(series: pd.Series) -> pd.Series:
     return V.map_unique(series, str).where(series.notna(), "")
 
 
-def _join_places(chk: Checker, mask: pd.Series, groups: pd.Series) -> pd.Series:
-    """For each row of `mask`: where the rows of its group (within `mask`) are."""
-    places = chk.where(mask)
-    joined = places.groupby(groups[mask]).agg("; ".join)
-    return V.lookup(groups.where(mask, None), joined.to_dict())
+def _line_codes(chk: Checker, has_key: pd.Series) -> np.ndarray:
+    """Code of each row's collection (deal_id, revenue type, date, refund mark); -1 without one."""
+    d = chk.df
+    coded = [chk.coded(c) if c in chk.spec.column_names else V.factorize(d[c].to_numpy(dtype=object))
+             for c in LINE]
+    return np.where(has_key.to_numpy(dtype=bool), V.combine(coded), -1)
+
+
+def _joined(chk: Checker, texts: pd.Series, line: np.ndarray, sep: str) -> pd.Series:
+    """For each row of a collection among those of `texts` (a few rows, in row order): the texts
+    of that collection, joined with `sep`; None on the rows of other collections."""
+    at = chk.df.index.get_indexer(texts.index)
+    groups, which = pd.factorize(line[at])
+    joined = pd.Series(texts.to_numpy(dtype=object)).groupby(groups).agg(sep.join).to_numpy(dtype=object)
+    return pd.Series(V.spread(joined, pd.Index(which).get_indexer(line)), index=chk.df.index, dtype=object)
 
 
 # deals 回款 -----------------------------------------------------------------------------------
@@ -153,50 +163,69 @@ def _check_collections(chk: Checker) -> None:
         d["revenue_type_v"].notna() & d["deal_id"].ne("")
     if not has_key.any():
         return
-    line = keys(d, LINE).where(has_key, None)
+    line = _line_codes(chk, has_key)
     d["_line"] = _line_text(d).where(has_key, None)
 
-    # shares add up to exactly 1
-    m = has_key & chk.ok("share") & d["share_v"].notna()
-    share = V.map_unique(d["share_v"].where(m, None), Fraction)
-    total = share[m].groupby(line[m]).sum()
-    off = m & V.lookup(line, {k: v for k, v in total.items() if v != 1}).notna()
-    chk.flag(off, "share",
-             "the shares of {_line} add up to {_sum}, not 1 (rows: {_rows})",
-             "correct the shares (贡献比例) of this collection so that they add up to 1 (100%)",
-             _sum=V.lookup(line.where(off, None), {k: share_text(v) for k, v in total.items()}),
-             _rows=_join_places(chk, m, line))
+    # shares add up to exactly 1: one sum per collection (most have one row), one text per distinct sum
+    m = (has_key & chk.ok("share") & d["share_v"].notna()).to_numpy(dtype=bool)
+    rows = np.flatnonzero(m)
+    share = V.map_unique(d["share_v"].where(m, None), Fraction).to_numpy(dtype=object)[rows]
+    groups, _ = pd.factorize(line[rows])
+    alone = np.bincount(groups)[groups] == 1
+    total = np.empty(groups.max() + 1 if len(groups) else 0, dtype=object)
+    total[groups[alone]] = share[alone]
+    if not alone.all():
+        sums = pd.Series(share[~alone]).groupby(groups[~alone]).sum()
+        total[sums.index.to_numpy()] = sums.to_numpy(dtype=object)
+    which, sums = V.factorize(total)
+    wrong = np.array([v != 1 for v in sums], dtype=bool)
+    off_rows = rows[wrong[which[groups]]]
+    if len(off_rows):
+        off = np.zeros(len(d), dtype=bool)
+        off[off_rows] = True
+        texts = np.array([share_text(v) if w else None for v, w in zip(sums, wrong)], dtype=object)
+        sum_text = np.full(len(d), None, dtype=object)
+        sum_text[rows] = texts[which[groups]]
+        chk.flag(pd.Series(off, index=d.index), "share",
+                 "the shares of {_line} add up to {_sum}, not 1 (rows: {_rows})",
+                 "correct the shares (贡献比例) of this collection so that they add up to 1 (100%)",
+                 _sum=pd.Series(sum_text, index=d.index, dtype=object),
+                 _rows=_joined(chk, chk.where(off), line, "; "))
 
     # one amount, cost, standard quote and CRM id per collection
     for col, src, what in (("amount", "amount_v", "amount"), ("cost", "cost_v", "cost"),
                            ("standard_quote", "standard_quote_v", "standard quote"),
                            ("crm_id", "crm_id", "CRM id")):
-        m = has_key & chk.ok(col)
+        m = (has_key & chk.ok(col)).to_numpy(dtype=bool)
         values = _text(d[src])
-        distinct = values[m].groupby(line[m]).nunique()
-        split = m & V.lookup(line, {k: True for k, n in distinct.items() if n > 1}).eq(True)
+        codes, uniques = V.factorize(values.to_numpy(dtype=object))
+        pairs = np.unique(line[m] * (len(uniques) + 1) + codes[m])    # distinct (collection, value)
+        lines = pairs // (len(uniques) + 1)
+        many = np.unique(lines[np.flatnonzero(np.diff(lines) == 0)])   # collections of 2+ values
+        split = pd.Series(m & np.isin(line, many), index=d.index)
         if split.any():
             listing = values[split] + " (" + chk.where(split) + ")"
             chk.flag(split, col,
                      f"the rows of {{_line}} disagree on the {what}: {{_values}}",
                      f"every row of a collection gives the whole collection's {what}; its share of it "
                      f"comes from the share (贡献比例): write the same {what} on each row",
-                     _values=V.lookup(line.where(split, None), listing.groupby(line[split]).agg(", ".join).to_dict()))
+                     _values=_joined(chk, listing, line, ", "))
 
     check_duplicates(chk, [*LINE, "employee_id"],
                      "{employee_id} is in {_line} {_n} times (also {_others})",
                      "give each person one row per collection, with his whole share", column="employee_id")
 
     # a collection with a bad row is left out whole
-    bad = has_key & chk.bad
+    bad = (has_key & chk.bad).to_numpy(dtype=bool)
     if bad.any():
-        spoiled = has_key & ~chk.bad & line.isin(set(line[bad]))
-        chk.flag(spoiled, None,
-                 "{_line} has rows with errors ({_where}); the whole collection is left out so that "
-                 "its shares still add up to 1",
-                 "fix those rows of the collection",
-                 _where=V.lookup(line.where(spoiled, None),
-                                 chk.where(bad).groupby(line[bad]).agg("; ".join).to_dict()))
+        spoiled = has_key.to_numpy(dtype=bool) & ~chk.bad.to_numpy(dtype=bool) & np.isin(line, line[bad])
+        if spoiled.any():
+            cause = bad & np.isin(line, line[spoiled])
+            chk.flag(pd.Series(spoiled, index=d.index), None,
+                     "{_line} has rows with errors ({_where}); the whole collection is left out so that "
+                     "its shares still add up to 1",
+                     "fix those rows of the collection",
+                     _where=_joined(chk, chk.where(cause), line, "; "))
 
 
 def _check_refunds(chk: Checker) -> None:
