@@ -429,6 +429,30 @@ def test_project_root_is_found_from_notebooks(monkeypatch):
     assert project_root() == ROOT
 
 
+# charts ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("rows, cols, long", [(1, 1, False), (4, 9, False), (27, 8, False), (2, 3, True)])
+def test_heatmap_labels_fit_in_the_figure(rows, cols, long):
+    """The heatmap's fixed margins hold every label, the title and the colorbar (nothing clipped)."""
+    import numpy as np
+    import pandas as pd
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from perfpay.report import charts
+
+    name = "非常非常长的指标名称用于测试标签" if long else "客户满意度"
+    matrix = pd.DataFrame(np.linspace(0, 100, rows * cols).reshape(rows, cols),
+                          index=[f"欧阳娜娜{i} (E{i:05d})" for i in range(rows)],
+                          columns=[f"{name}{j}" for j in range(cols)])
+    fig = charts.indicator_heatmap(matrix, "客服专员：指标得分率（% 满分）")
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    page = fig.bbox.padded(0.5)
+    for ax in fig.axes:
+        assert page.contains(*ax.get_tightbbox(renderer).min) and page.contains(*ax.get_tightbbox(renderer).max)
+    main, bar = fig.axes
+    assert main.get_window_extent().x1 < bar.get_tightbbox(renderer).x0, "the colorbar beside the grid"
+
+
 # fonts ----------------------------------------------------------------------------------------------
 def test_setup_fonts_picks_a_font_with_chinese_glyphs():
     from matplotlib.ft2font import FT2Font
