@@ -224,6 +224,34 @@ def test_shares_must_add_up_to_one_per_collection(root, load):
     assert sum(inputs.deals.loc[inputs.deals["deal_id"] == "XM-2", "share"]) == 1
 
 
+def test_collection_problems_name_the_rows_of_their_own_collection(root, load):
+    write_csv(root / "销售" / "季度任务.csv", quotas_for("S01", "S02"))
+    write_csv(root / "销售" / "回款.csv", [
+        DEALS_CN,
+        ["2026-07-01", "XM-1", "C1", "S01", "0.5", "软件", "1000", "", "", ""],
+        ["2026-07-01", "XM-2", "C2", "S01", "1/3", "软件", "500", "", "", ""],
+        ["2026-07-01", "XM-1", "C1", "S02", "0.25", "软件", "1000", "", "", ""],      # XM-1: 75%
+        ["2026-07-01", "XM-2", "C2", "S02", "1/3", "软件", "500", "", "", ""],        # XM-2: 2/3
+        ["2026-07-02", "XM-3", "C3", "S01", "0.5", "软件", "1000", "", "", ""],
+        ["2026-07-02", "XM-4", "C4", "S99", "1", "软件", "1000", "", "", ""],         # bad, alone
+        ["2026-07-02", "XM-3", "C3", "S98", "0.5", "软件", "1000", "", "", ""],       # spoils row 6
+    ])
+    rep = load(root).report
+    f = "销售/回款.csv"
+    for row in (2, 4):
+        p = one(rep, file=f, row=row, column="贡献比例")
+        assert p.message == ("the shares of XM-1 software collected on 2026-07-01 add up to 75%, not 1 "
+                             "(rows: 销售/回款.csv row 2; 销售/回款.csv row 4)")
+    for row in (3, 5):
+        p = one(rep, file=f, row=row, column="贡献比例")
+        assert p.message == ("the shares of XM-2 software collected on 2026-07-01 add up to 2/3, not 1 "
+                             "(rows: 销售/回款.csv row 3; 销售/回款.csv row 5)")
+    p = one(rep, file=f, row=6, column=None)
+    assert "XM-3 software collected on 2026-07-02 has rows with errors (销售/回款.csv row 8)" in p.message
+    assert not find(rep, file=f, row=7, column=None)
+    assert len(rep.errors) == 7
+
+
 def test_rows_of_a_collection_agree_and_a_bad_row_leaves_the_collection_out(root, load):
     write_csv(root / "销售" / "季度任务.csv", quotas_for("S01", "S02", "S03"))
     write_csv(root / "销售" / "回款.csv", [
