@@ -187,19 +187,18 @@ def _engine():
                 return
             super().save(**kwargs)
 
-        def cell_start(self, cell, cell_index=None, **kwargs):
+        def _lazily(self, step, *args, **kwargs):
             self.lazy = True
             try:
-                super().cell_start(cell, cell_index, **kwargs)
+                step(self, *args, **kwargs)
             finally:
                 self.lazy = False
 
-        def cell_complete(self, cell, cell_index=None, **kwargs):
-            self.lazy = True
-            try:
-                super().cell_complete(cell, cell_index, **kwargs)
-            finally:
-                self.lazy = False
+        def cell_start(self, *args, **kwargs):
+            self._lazily(NotebookExecutionManager.cell_start, *args, **kwargs)
+
+        def cell_complete(self, *args, **kwargs):
+            self._lazily(NotebookExecutionManager.cell_complete, *args, **kwargs)
 
     class Engine(NBClientEngine):
         @classmethod
