@@ -223,7 +223,10 @@ def test_department_report_shows_the_library_ranking(runs, sample, key, departme
         got = ranking[row["employee_id"]]
         assert got["总分"] == money(row["total"]), row["employee_id"]
         assert got["等级"] == row["grade"] and got["排名"] == str(row["rank"])
-    assert images(nb) >= 4, "grade chart, heatmaps, trend, branches embedded as PNG"
+    assert images(nb) >= 3, "grade chart, trend, branches embedded as PNG"
+    heat = tables_of(nb)["heatmap"]
+    assert {r["姓名"] for r in heat} == {f"{r['name']} ({r['employee_id']})" for _, r in expected.iterrows()}, \
+        "the heatmap tables hold every person scored"
     heads = _headers(nb)
     for h in ("## 概览", "## 排名", "## 指标得分热力图", "## 年内趋势", "## 后三名与整改方案", "## 个人考核明细", "## 数据质量"):
         assert h in heads
@@ -387,6 +390,64 @@ def test_tables_escape_and_format():
     assert "<th>index" not in html and ">0<" not in html, "no index"
     details = tables.details(XSS, XSS, grade="优秀")
     assert XSS not in details
+
+
+def test_heatmap_colours_and_whole_percents():
+    from fractions import Fraction
+
+    from perfpay.report import tables
+
+    backgrounds, texts = tables.heat_colours([0, 100, -5, 130])
+    assert backgrounds == ["#a50026", "#006837", "#a50026", "#006837"], "RdYlGn's ends; outside 0 … 100 clipped"
+    assert texts == ["#ffffff"] * 4, "white on the dark ends"
+    assert tables.heat_colours([50])[1] == ["#262626"], "dark text on the light middle"
+    cases = {Fraction(175, 2): "88", Fraction(125, 2): "63", Fraction(8849, 100): "88", Fraction(1, 2): "1",
+             Fraction(49, 100): "0", Fraction(0): "0", Fraction(100): "100", Fraction(200, 3): "67",
+             Fraction(-5, 2): "-3", Fraction(-1, 3): "0"}
+    assert {share: tables.percent_text(share) for share in cases} == cases, "exact, half away from zero"
+
+
+def test_indicator_shares_are_the_exact_share_of_each_indicators_points():
+    """Each cell: the points of that indicator over the period's months / their maximum × 100,
+    against explain.csv's own columns (Decimal), for every person of 客户服务部 in 2026Q3."""
+    from fractions import Fraction
+
+    from perfpay.report import load, summary
+    from perfpay.scorecard import explain_table
+
+    ctx = load("2026Q3", "客户服务部", ROOT / "inputs", ROOT / "params")
+    shares = summary.indicator_shares(ctx)
+    explain = explain_table(ctx.scores)
+    rows = explain[(explain["rule"] != "total") & (explain["max_points"] > 0)]
+    expected = {}
+    for (role, who, name, indicator), part in rows.groupby(["role", "employee_id", "name", "indicator"]):
+        expected[(role, f"{name} ({who})", indicator)] = Fraction(sum(part["points"]) * 100) / Fraction(
+            sum(part["max_points"]))
+    got = {(role, who, ind): v for role, m in shares.items() for who, row in m.iterrows() for ind, v in row.items()
+           if not isinstance(v, float)}
+    assert got == expected and len(got) > 100
+    assert all(isinstance(v, Fraction) for v in got.values())
+
+
+def test_heatmap_table_shows_each_share_in_its_colour():
+    from fractions import Fraction
+
+    import pandas as pd
+
+    from perfpay.report import tables
+
+    matrix = pd.DataFrame({"及时率": [Fraction(177, 2), Fraction(0)], "满意度<b>": [Fraction(100), float("nan")]},
+                          index=[XSS, "王五 (E002)"], dtype=object)
+    page = tables.heatmaps({"客服专员": matrix}).data
+    assert XSS not in page and "&lt;script&gt;" in page and "满意度&lt;b&gt;" in page
+    assert "<caption>客服专员：指标得分率（% 满分）</caption>" in page
+    rows = tables_of(nbformat.from_dict({"cells": [{"outputs": [{"data": {"text/html": page}}]}]}))["heatmap"]
+    assert [list(r.values()) for r in rows] == [[XSS, "89", "100"], ["王五 (E002)", "0", ""]]
+    assert 'style="background:#a50026;color:#ffffff">0</td>' in page
+    assert 'style="background:#006837;color:#ffffff">100</td>' in page
+    assert '<td class="heat"></td>' in page, "no such indicator: a blank cell"
+    assert "linear-gradient(to right,#a50026," in page, "the legend"
+    assert "本期没有考核结果" in tables.heatmaps({}).data
 
 
 # params overlay ------------------------------------------------------------------------------------

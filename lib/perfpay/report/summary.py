@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -151,7 +152,8 @@ def readable_flags(ctx, flags) -> str:
 
 # heatmap ---------------------------------------------------------------------------------------
 def indicator_shares(ctx) -> dict[str, pd.DataFrame]:
-    """Per role: people × indicators, each cell the points earned as % of the indicator's points.
+    """Per role: people × indicators, each cell the points earned as % of the indicator's points,
+    exact (a Fraction; NaN where a person has no such indicator).
 
     A roll-up sums the units' points and maxima (so it is the mean %). Bonus-only items
     (maximum 0) are left out. Rows are labelled 'name (employee_id)' in ranking order.
@@ -165,7 +167,7 @@ def indicator_shares(ctx) -> dict[str, pd.DataFrame]:
     for role, part in e.groupby("role", sort=True):
         g = part.groupby([ID, "name", "indicator"], sort=False).agg(
             pts=("points_c", "sum"), top=("max_points_c", "sum")).reset_index()
-        g["pct"] = g["pts"].astype(float) / g["top"].astype(float) * 100
+        g["pct"] = [Fraction(100 * int(p), int(t)) for p, t in zip(g["pts"], g["top"])]
         g["who"] = g["name"].astype(str) + " (" + g[ID].astype(str) + ")"
         matrix = g.pivot(index="who", columns="indicator", values="pct")
         matrix = matrix[list(dict.fromkeys(part["indicator"]))]          # the card's order

@@ -14,6 +14,7 @@ import html as _html
 import math
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -96,6 +97,11 @@ table.pp-table.pp-table td.wrap{white-space:normal;min-width:12em;max-width:42em
 table.pp-table.pp-table td.num,table.pp-table.pp-table th.num{text-align:right;font-variant-numeric:tabular-nums}
 table.pp-table.pp-table td.grade{text-align:center;font-weight:600}
 table.pp-table.pp-table tr.total td{font-weight:600;border-top:2px solid #9ca3af}
+table.pp-table.pp-table th.heat{white-space:normal;min-width:4em;max-width:7em;text-align:center}
+table.pp-table.pp-table td.heat{text-align:center;font-variant-numeric:tabular-nums;min-width:3em;
+  border-bottom:1px solid #fff;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+.pp-legend{display:inline-block;width:12em;height:.8em;vertical-align:middle;margin:0 .4em;
+  -webkit-print-color-adjust:exact;print-color-adjust:exact}
 div.pp-scroll{overflow-x:auto;max-width:100%}
 .pp-figures{display:flex;flex-wrap:wrap;gap:10px;margin:6px 0 14px}
 .pp-figure{border:1px solid #d1d5db;border-radius:6px;padding:6px 12px;min-width:96px}
@@ -320,6 +326,69 @@ def details(summary: str, *parts, open: bool = False, grade: str | None = None) 
 def collapsible(items) -> HTML:
     """Several (summary, part, part, ...) tuples as one HTML output of <details> blocks."""
     return HTML(CSS + "".join(details(summary, *parts) for summary, *parts in items))
+
+
+# heatmaps ----------------------------------------------------------------------------------------
+HEAT_COLOURS = "RdYlGn"                # matplotlib's colormap, the one charts.indicator_heatmap uses
+
+
+def heat_colours(shares) -> tuple[list[str], list[str]]:
+    """Background and text colours of % values (0 red, 50 yellow, 100 green; clipped to 0 … 100):
+    dark text on a light cell, white on a dark one (seaborn's rule: relative luminance > .408)."""
+    from matplotlib import colormaps
+
+    rgba = colormaps[HEAT_COLOURS](np.clip(np.asarray(shares, dtype=float), 0, 100) / 100)
+    rgb = rgba[:, :3]
+    linear = np.where(rgb <= .03928, rgb / 12.92, ((rgb + .055) / 1.055) ** 2.4)
+    light = linear @ [.2126, .7152, .0722] > .408
+    hexes = ["#%02x%02x%02x" % tuple(c) for c in np.rint(rgb * 255).astype(int)]
+    return hexes, ["#262626" if x else "#ffffff" for x in light]
+
+
+def percent_text(share) -> str:
+    """An exact % value (Fraction, int or Decimal) as a whole number, half away from zero (87.5 → 88)."""
+    share = Fraction(share)
+    whole = (2 * abs(share.numerator) + share.denominator) // (2 * share.denominator)
+    return str(-whole if share < 0 and whole else whole)
+
+
+def heatmap_html(matrix: pd.DataFrame, caption: str | None = None) -> str:
+    """People × indicators (`summary.indicator_shares`) as a coloured table: each cell the points
+    earned as % of the indicator's points, its colour from red (0) through yellow to green (100);
+    a blank cell: no such indicator for that person. Text stays text (searchable, sharp in print)."""
+    if matrix is None or matrix.empty:
+        return f'<p class="pp-note" data-table="heatmap">{esc("本期没有指标得分。")}</p>'
+    exact = matrix.to_numpy(dtype=object)
+    shown = ~pd.isna(exact)
+    backgrounds, texts = heat_colours(exact[shown].astype(float))
+    colours = iter(zip(backgrounds, texts, exact[shown]))
+    out = [CSS, '<div class="pp-scroll">', '<table class="pp-table" data-table="heatmap">']
+    if caption:
+        out.append(f"<caption>{esc(caption)}</caption>")
+    out.append("<thead><tr><th>姓名</th>" + "".join(f'<th class="heat">{esc(c)}</th>' for c in matrix.columns)
+               + "</tr></thead><tbody>")
+    for who, row in zip(matrix.index, shown):
+        cells = []
+        for has in row:
+            if has:
+                background, colour, share = next(colours)
+                cells.append(f'<td class="heat" style="background:{background};color:{colour}">'
+                             f"{percent_text(share)}</td>")
+            else:
+                cells.append('<td class="heat"></td>')
+        out.append(f"<tr><td>{esc(who)}</td>{''.join(cells)}</tr>")
+    out.append("</tbody></table></div>")
+    return "".join(out)
+
+
+def heatmaps(shares: dict) -> HTML:
+    """One coloured table per role of `summary.indicator_shares`, under a legend of the colours."""
+    if not shares:
+        return text("本期没有考核结果。")
+    stops, _ = heat_colours(np.linspace(0, 100, 11))
+    legend = (f'<p class="pp-note">得分率（% 满分）：0<span class="pp-legend" role="img" aria-label="红 0，黄 50，绿 100" '
+              f'style="background:linear-gradient(to right,{",".join(stops)})"></span>100</p>')
+    return HTML(CSS + legend + "".join(heatmap_html(m, f"{role}：指标得分率（% 满分）") for role, m in shares.items()))
 
 
 # report sections ---------------------------------------------------------------------------------
