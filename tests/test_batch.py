@@ -529,6 +529,7 @@ def test_notebooks_given_the_data_step_results_show_what_they_compute_alone(tmp_
         handed = {"scores", "kpis", "history"} if dept else {"kpis", "pay", "history"}
         assert handed <= set(given.__dict__), "the data step's results are used, not computed again"
         assert (given.commissioned is not None) == (dept is not None), "the ledger is run once, not per notebook"
+        assert (given.company_pay is not None) == (dept is not None), "bonus and awards are taken, not computed"
         _same(_shown(given), _shown(alone), dept or "全公司")
     # handed-over results for another period or other folders, or a file gone, are not used
     other = load("2026Q2", "BD组", inputs_dir, params_dir, data=data)

@@ -83,21 +83,23 @@ def _now() -> str:
 def data_files(params, inputs, period: Period, departments: list[str], out: Path,
                narrowed: bool) -> tuple[dict, list[str], dict]:
     """Every data file of the run, as write_all takes them, the messages to show, and the results
-    they come from (scores per department, the company's pay and KPIs) for the notebooks."""
+    they come from (scores per department, the company's pay, its commission alone and KPIs) for the notebooks."""
     from ..jobs import excel_files, kpi_files, pay_files, score_files
     from ..kpis.compute import compute
-    from ..pay.run import pay
+    from ..pay.run import commission_only, pay
 
     scores: dict = {}
     files, messages = score_files(params, inputs, period, departments, out, results=scores)
-    result = pay(params, inputs, period)
+    commissioned = commission_only(params, inputs, period)            # kept for the notebooks
+    result = pay(params, inputs, period, commissioned)
     paid, notes = pay_files(params, inputs, period, out, departments if narrowed else None, result=result)
     files.update(paid)
     files.update(excel_files(params, period, scores, result, out))
     kpis = compute(params, inputs.records, inputs.roster, period)        # kept for the notebooks
     measured, kpi_messages = kpi_files(params, inputs, period, departments, out, result=kpis)
     files.update(measured)
-    return files, messages + notes + kpi_messages, {"scores": scores, "pay": result, "kpis": kpis}
+    return files, messages + notes + kpi_messages, {"scores": scores, "pay": result, "kpis": kpis,
+                                                    "commission": commissioned}
 
 
 def report_data(path: Path, params, inputs, period: Period, due: list[NotebookJob], results: dict,
@@ -105,7 +107,7 @@ def report_data(path: Path, params, inputs, period: Period, due: list[NotebookJo
     """The pickle of what the data step computed, for the notebooks of the run's own period
     (`perfpay.report.context.save_data`), with the year's scores their trend charts show."""
     from ..load import load
-    from ..report.context import commission_only, save_data
+    from ..report.context import save_data
     from ..scorecard import score
 
     mine = [j for j in due if j.period == period.label]
@@ -117,7 +119,7 @@ def report_data(path: Path, params, inputs, period: Period, due: list[NotebookJo
         history = {d: score(params, year_inputs, year, d) for d in sorted(trend, key=lambda d: d or "")}
     sellers = set(inputs.quotas["employee_id"]) | set(inputs.deals["employee_id"])
     people = set(inputs.roster.loc[inputs.roster["department"].isin({j.department for j in mine}), "employee_id"])
-    commission = commission_only(params, inputs, period) if people & sellers else None   # once, not per notebook
+    commission = results["commission"] if people & sellers else None   # once, not per notebook
     return save_data(path, period, params, inputs, inputs_dir, params_dir, scores=results["scores"],
                      kpis=results["kpis"], pay=results["pay"], history=history, commission=commission)
 

@@ -31,6 +31,15 @@ class PayResult:
         have = self.tables.setdefault(department, {})
         have[name] = pd.concat([have[name], table], ignore_index=True) if name in have else table
 
+    def merge(self, other: "PayResult") -> None:
+        """Add `other`'s tables, statements and notes after this one's (as if computed into it)."""
+        for department, tables in other.tables.items():
+            for name, table in tables.items():
+                self.add(department, name, table)
+        for department, items in other.statements.items():
+            self.statements.setdefault(department, []).extend(items)
+        self.notes += other.notes
+
 
 def _scores_by_year(params, inputs, period: Period, first: Period | None = None) -> dict:
     """Scores of every year from `first` (or the period's year) to the period's year."""
@@ -103,8 +112,20 @@ def annual_pool(result: PayResult, params, scored, inputs, period: Period) -> No
         result.add(d, "pool.csv", rows.reset_index(drop=True))
 
 
-def pay(params, inputs, period) -> PayResult:
-    """Every pay table of `period`: bonus, awards, pool and commission, per department."""
+def commission_only(params, inputs, period) -> PayResult:
+    """A PayResult with only the commission of `period` (ledger tables, statements, notes)."""
+    from .commission import commission      # (and openpyxl, for the statements) only when needed
+
+    result = PayResult(Period.parse(period))
+    commission(result, params, inputs, result.period)
+    return result
+
+
+def pay(params, inputs, period, commissioned: PayResult | None = None) -> PayResult:
+    """Every pay table of `period`: bonus, awards, pool and commission, per department.
+
+    `commissioned`: `commission_only` of the period, already computed (perfpay run keeps it for
+    the reports), merged in instead of running the ledger again."""
     period = Period.parse(period)
     result = PayResult(period)
     scored = score(params, inputs, period)
@@ -114,6 +135,5 @@ def pay(params, inputs, period) -> PayResult:
     monthly_bonuses(result, scored, inputs, period)
     ranking_awards(result, params, scored, period)
     annual_pool(result, params, scored, inputs, period)
-    from .commission import commission
-    commission(result, params, inputs, period)
+    result.merge(commissioned if commissioned is not None else commission_only(params, inputs, period))
     return result

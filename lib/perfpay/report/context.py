@@ -254,6 +254,7 @@ class ReportContext:
         self.params_dir = params_dir
         self.overlay = overlay or {}
         self.commissioned = None          # the period's commission, when handed over (`department_pay`)
+        self.company_pay = None           # the company's PayResult of the period, when handed over
 
     def __repr__(self) -> str:
         return f"<report {self.period} {self.department or '全公司'}: {self.inputs_dir}>"
@@ -287,7 +288,7 @@ class ReportContext:
             from ..pay.run import pay
             return pay(self.params, self.inputs, self.period)
         return department_pay(self.params, self.inputs, self.period, self.department, self.scores,
-                              self.commissioned)
+                              self.commissioned, self.company_pay)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -336,7 +337,7 @@ class ReportContext:
         return out
 
 
-def department_pay(params, inputs, period, department: str, scored=None, commissioned=None):
+def department_pay(params, inputs, period, department: str, scored=None, commissioned=None, company=None):
     """The steps of `perfpay.pay.run.pay` for one department, on its own scores.
 
     Every pay rule works within a department (bonus per person, awards and the pool within
@@ -344,7 +345,8 @@ def department_pay(params, inputs, period, department: str, scored=None, commiss
     ledger (all salespeople, replayed from the first quarter) runs only when someone of the
     department has a quota or a deal. Saves scoring the other departments. `commissioned`: a
     PayResult holding only what `pay.commission.commission` gave for the period (`commission_only`),
-    used instead of running the ledger again.
+    used instead of running the ledger again. `company`: `pay()` of the period (perfpay run's
+    data step), whose bonus.csv and awards.csv of the department are taken instead of computed.
     """
     from ..pay import run
     from ..scorecard import score
@@ -355,31 +357,20 @@ def department_pay(params, inputs, period, department: str, scored=None, commiss
     if scored.units.empty:
         result.notes.append(f"nobody scored in {period}")
         return result
-    run.monthly_bonuses(result, scored, inputs, period)
-    run.ranking_awards(result, params, scored, period)
+    if company is not None:
+        for name in ("bonus.csv", "awards.csv"):
+            result.add(department, name, company.tables.get(department, {}).get(name))
+    else:
+        run.monthly_bonuses(result, scored, inputs, period)
+        run.ranking_awards(result, params, scored, period)
     if period.unit == "year":                       # pay() notes that the pool is annual; a report need not
         run.annual_pool(result, params, scored, inputs, period)
     people = set(inputs.roster.loc[inputs.roster["department"] == department, "employee_id"])
     sellers = set(inputs.quotas["employee_id"]) | set(inputs.deals["employee_id"])
     if people & sellers:
         if commissioned is None:
-            commissioned = commission_only(params, inputs, period)
-        result.notes += commissioned.notes              # what commission() would add to `result`
-        for dept, tables in commissioned.tables.items():
-            for name, table in tables.items():
-                result.add(dept, name, table)
-        for dept, items in commissioned.statements.items():
-            result.statements.setdefault(dept, []).extend(items)
-    return result
-
-
-def commission_only(params, inputs, period):
-    """A PayResult with only the commission of `period` (ledger tables, statements, notes)."""
-    from ..pay import run
-    from ..pay.commission import commission      # (and openpyxl, for the statements) only when needed
-
-    result = run.PayResult(Period.parse(period))
-    commission(result, params, inputs, result.period)
+            commissioned = run.commission_only(params, inputs, period)
+        result.merge(commissioned)
     return result
 
 
@@ -437,6 +428,8 @@ def _fill(ctx: ReportContext, given: dict) -> None:
         ctx.__dict__["pay"] = given["pay"]
     if dept is not None and given["commission"] is not None:
         ctx.commissioned = given["commission"]
+    if dept is not None and given["pay"] is not None:
+        ctx.company_pay = given["pay"]
     if dept in given["history"]:
         from ..scorecard import Scores, score
 
