@@ -129,7 +129,9 @@ def bottom_three(units: pd.DataFrame, explain: pd.DataFrame, month, doc: dict, l
     s["bottom_rank"] = competition_rank(s["score"], groups, lowest_first=True)
     s = s[(s["bottom_rank"] <= int(cfg["count"])) & (s["group_size"] >= int(cfg["min_group_size"]))].copy()
     keys = [ID] if level == "person" else [c for c in (*by, "branch") if c in explain]
-    why = weakest(explain, m, keys, int(cfg["why_indicators"])).rename("why").reset_index()
+    listed = pd.MultiIndex.from_frame(explain[keys]).isin(pd.MultiIndex.from_frame(s[keys])) \
+        if len(s) else np.zeros(len(explain), dtype=bool)      # only the units listed need a why
+    why = weakest(explain[listed], m, keys, int(cfg["why_indicators"])).rename("why").reset_index()
     s = s.merge(why, on=keys, how="left").fillna({"why": ""})
     on = bulletin or bulletin_date(m, doc)
     s = s.assign(period=m.label, score=_points(s["score"]), bulletin_date=on, plan_due=plan_due(on, doc))
