@@ -198,7 +198,7 @@ def kind_of(column: str) -> str | None:
     return None
 
 
-def _numeric(values: pd.Series) -> bool:
+def _numeric(values) -> bool:
     sample = [v for v in values if not _missing(v)]
     return bool(sample) and all(isinstance(v, (int, float, Decimal, np.integer, np.floating))
                                 and not isinstance(v, (bool, np.bool_)) for v in sample)
@@ -222,40 +222,42 @@ def html(frame: pd.DataFrame, *, labels: dict | None = None, kinds: dict | None 
         return f'<p class="pp-note" data-table="{esc(name or "")}">{esc(empty)}</p>'
     names = {**LABELS, **(labels or {})}
     kinds = kinds or {}
-    frame = frame.reset_index(drop=True)
-    shown = frame if max_rows is None else frame.head(max_rows)
     cols = list(frame.columns)
-    col_kind = {c: kinds.get(c, kind_of(str(c))) for c in cols}
-    numeric = {c: col_kind[c] in ("money", "points", "delta", "int", "percent")
-               or (col_kind[c] in (None, "raw") and _numeric(frame[c])) for c in cols}
+    values = frame.to_numpy(dtype=object).T.tolist()          # by position (names may repeat), Python values
+    col_kind = [kinds.get(c, kind_of(str(c))) for c in cols]
+    numeric = [k in ("money", "points", "delta", "int", "percent") or (k in (None, "raw") and _numeric(v))
+               for k, v in zip(col_kind, values)]
+    if max_rows is not None:
+        values = [v[:max_rows] for v in values]
     out = [CSS, '<div class="pp-scroll">', f'<table class="pp-table" data-table="{esc(name or "")}">']
     if caption:
         out.append(f"<caption>{esc(caption)}</caption>")
     head = []
-    for c in cols:
+    for c, num in zip(cols, numeric):
         style = f' style="{GRADE_STYLE[str(c)]}"' if str(c) in GRADE_STYLE else ""
-        cls = ' class="num"' if numeric[c] else ""
+        cls = ' class="num"' if num else ""
         head.append(f"<th{cls}{style}>{esc(names.get(str(c), str(c)))}</th>")
     out.append("<thead><tr>" + "".join(head) + "</tr></thead><tbody>")
-    first_total = len(shown) - total_rows if total_rows and max_rows is None else None
-    for i, row in enumerate(shown.itertuples(index=False, name=None)):
+    cells = [_cells(str(c), v, k, num) for c, v, k, num in zip(cols, values, col_kind, numeric)]
+    shown = len(values[0]) if values else 0
+    first_total = shown - total_rows if total_rows and max_rows is None else None
+    for i, row in enumerate(zip(*cells)):
         tr = ' class="total"' if first_total is not None and i >= first_total else ""
-        cells = []
-        for c, v in zip(cols, row):
-            text = esc(fmt(v, col_kind[c]))
-            if _is_grade_column(str(c)) and str(v) in GRADE_STYLE:
-                cells.append(f'<td class="grade" style="{GRADE_STYLE[str(v)]}">{text}</td>')
-            elif numeric[c]:
-                cells.append(f'<td class="num">{text}</td>')
-            elif str(c) in WRAP:
-                cells.append(f'<td class="wrap">{text}</td>')
-            else:
-                cells.append(f"<td>{text}</td>")
-        out.append(f"<tr{tr}>" + "".join(cells) + "</tr>")
+        out.append(f"<tr{tr}>" + "".join(row) + "</tr>")
     out.append("</tbody></table></div>")
     if max_rows is not None and len(frame) > max_rows:
         out.append(f'<p class="pp-note">{esc(f"仅显示前 {max_rows} 行，共 {len(frame)} 行。")}</p>')
     return "".join(out)
+
+
+def _cells(column: str, values: list, kind: str | None, numeric: bool) -> list[str]:
+    """The <td> of one column: a grade in its colour, numbers right-aligned, long text wrapped."""
+    texts = [esc(fmt(v, kind)) for v in values]
+    plain = '<td class="num">' if numeric else '<td class="wrap">' if column in WRAP else "<td>"
+    if _is_grade_column(column):
+        return [f'<td class="grade" style="{GRADE_STYLE[str(v)]}">{t}</td>' if str(v) in GRADE_STYLE
+                else f"{plain}{t}</td>" for v, t in zip(values, texts)]
+    return [f"{plain}{t}</td>" for t in texts]
 
 
 def table(frame: pd.DataFrame, **kwargs) -> HTML:
