@@ -542,3 +542,29 @@ def test_report_data_goes_only_to_notebooks_that_declare_it(tmp_path):
 
     assert _declares(REAL_NOTEBOOKS / "department_report.ipynb", "report_data")
     assert not _declares(FIXTURES / "department_report.ipynb", "report_data")
+
+
+def test_a_kernel_that_hangs_at_exit_is_stopped_once_its_notebook_is_done(tmp_path):
+    """ipykernel can sit seconds on its output pipe at exit; the job asks it to stop, then ends it
+    (SHUTDOWN_WAIT): a handler that would finish two seconds after the request never does."""
+    from perfpay.batch.execute import SHUTDOWN_WAIT, run_job
+
+    marker = tmp_path / "exited.txt"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import atexit, time\n"
+        f"atexit.register(lambda: (time.sleep(2), open({str(marker)!r}, 'w').write('done')))\n"
+        "print('ran')")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    source = tmp_path / "hangs.ipynb"
+    nbformat.write(nb, source)
+    job = {"key": "hangs", "notebook": "hangs", "period": "2026Q3", "department": None, "title": "hangs",
+           "meta": "", "source": str(source), "work": str(tmp_path / "work"), "parameters": {},
+           "final_ipynb": str(tmp_path / "hangs.ipynb"), "kernel_name": None, "cell_timeout": None,
+           "log_file": False}
+    result = run_job(job)
+    assert result["status"] == "ok", result["error"]
+    assert SHUTDOWN_WAIT < 2
+    assert not marker.exists(), "the kernel was stopped before its exit handler finished"
+    ran = nbformat.read(result["files"]["ipynb"], as_version=4)
+    assert "ran" in ran.cells[0].outputs[0]["text"]

@@ -164,6 +164,10 @@ def _hidden(rel: Path) -> bool:
 
 
 SAVE_EVERY = 10.0          # seconds between two saves of a running notebook (papermill: every cell)
+# A finished kernel gets this long to exit once asked to (half of it before SIGTERM, then SIGKILL).
+# It needs about 0.2 s; jupyter_client's default of 5 s let about one kernel in three sit 3 s on
+# its output pipe (ipykernel lingers on it at exit). Every output has been received by then.
+SHUTDOWN_WAIT = 1.0
 ENGINE = "perfpay"
 
 
@@ -221,6 +225,7 @@ def _execute(job: dict, ipynb: Path, cwd: Path, res: JobResult) -> None:
     import papermill as pm
     from papermill.engines import papermill_engines
     from papermill.exceptions import PapermillExecutionError
+    from traitlets.config import Config
 
     papermill_engines.register(ENGINE, _engine())
     try:
@@ -230,7 +235,8 @@ def _execute(job: dict, ipynb: Path, cwd: Path, res: JobResult) -> None:
         pm.execute_notebook(job["source"], str(ipynb), parameters=parameters, cwd=str(cwd), engine_name=ENGINE,
                             kernel_name=job.get("kernel_name"), progress_bar=False, log_output=False,
                             execution_timeout=job.get("cell_timeout"),
-                            start_timeout=job.get("start_timeout") or 60)
+                            start_timeout=job.get("start_timeout") or 60,
+                            config=Config({"KernelManager": {"shutdown_wait_time": SHUTDOWN_WAIT}}))
     except PapermillExecutionError as exc:          # the notebook is written, its failing cell marked
         res.status, res.failed_cell = "failed", exc.exec_count
         res.error = first_line(f"{exc.ename}: {exc.evalue}")
