@@ -568,3 +568,34 @@ def test_a_kernel_that_hangs_at_exit_is_stopped_once_its_notebook_is_done(tmp_pa
     assert not marker.exists(), "the kernel was stopped before its exit handler finished"
     ran = nbformat.read(result["files"]["ipynb"], as_version=4)
     assert "ran" in ran.cells[0].outputs[0]["text"]
+
+
+def test_a_notebook_waits_for_the_pickle_while_perfpay_run_writes_it(tmp_path):
+    """The jobs start while the data step's pickle is written: `load` waits while the pending
+    marker is there, reads the pickle once it is whole, and computes alone when the marker goes
+    without a pickle (or was never there)."""
+    import threading
+    import time
+
+    from perfpay.report.context import _arrived, pending, save_data
+
+    data = tmp_path / "report_data.pickle"
+    marker = pending(data)
+    marker.touch()
+
+    def write_later():
+        time.sleep(0.3)
+        save_data(data, "2026Q3", {"p": 1}, None, tmp_path, tmp_path)
+        marker.unlink()
+
+    writer = threading.Thread(target=write_later)
+    writer.start()
+    assert _arrived(data), "waited for the pickle"
+    writer.join()
+    assert data.is_file() and not list(tmp_path.glob(".*.part")), "written whole, then renamed"
+
+    gone = tmp_path / "gone.pickle"
+    pending(gone).touch()
+    threading.Timer(0.2, pending(gone).unlink).start()
+    assert not _arrived(gone), "the marker went without a pickle: computed alone"
+    assert not _arrived(tmp_path / "never.pickle"), "no marker, no pickle: computed alone"

@@ -390,6 +390,9 @@ def test_tables_escape_and_format():
     assert "<th>index" not in html and ">0<" not in html, "no index"
     details = tables.details(XSS, XSS, grade="优秀")
     assert XSS not in details
+    twice = tables.html(pd.DataFrame([[1, "a,b"]], columns=["x", "x"]))
+    assert '<th class="num">x</th><th>x</th>' in twice and '<td class="num">1</td><td>a,b</td>' in twice, \
+        "columns of one name are told apart by position"
 
 
 def test_heatmap_colours_and_whole_percents():

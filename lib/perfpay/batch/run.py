@@ -205,22 +205,32 @@ def run_notebooks(due: list[NotebookJob], *, out: Path, notebooks_dir, inputs_di
             _on_cluster(ready, scheduler, jobs, done, {"inputs_dir": inputs_dir, "params_dir": params_dir,
                                                        "notebooks_dir": notebooks_dir})
         elif ready:
-            _in_processes(ready, min(workers, len(ready)), done, prepare if data else None)
+            _in_processes(ready, min(workers, len(ready)), done, prepare if data else None, data)
     finally:
         bar.close()
         shutil.rmtree(tmp, ignore_errors=True)
     return [entries[j.key] for j in due]
 
 
-def _in_processes(ready: list[dict], workers: int, done, prepare=None) -> None:
+def _in_processes(ready: list[dict], workers: int, done, prepare=None, data=None) -> None:
+    """Run the jobs in `workers` processes. With `prepare`, the jobs start at once (workers warm
+    up, kernels start and import) while this process writes `data`; a notebook that reaches its
+    `load` first waits for it, as the `pending` marker beside it says."""
+    from ..report.context import pending
+
     ctx = multiprocessing.get_context("spawn")      # no fork of a process that holds threads
+    marker = pending(data) if prepare is not None and data is not None else None
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=warm_up) as pool:
         try:
-            for _ in range(workers):                # start every worker now (each runs warm_up) ...
-                pool.submit(int)
-            if prepare is not None:                 # ... while this process writes what the jobs read
-                prepare()
+            if marker is not None:
+                marker.touch()
             futures = {pool.submit(run_job, p): p for p in ready}
+            try:
+                if prepare is not None:
+                    prepare()
+            finally:
+                if marker is not None:
+                    marker.unlink(missing_ok=True)
             for fut in as_completed(futures):
                 p = futures[fut]
                 try:

@@ -395,19 +395,40 @@ def save_data(path, period, params, inputs, inputs_dir, params_dir, *, scores=No
             "inputs_dir": str(Path(inputs_dir).resolve()), "params_dir": str(Path(params_dir).resolve()),
             "scores": scores or {}, "kpis": kpis, "pay": pay, "history": history, "commission": commission}
     path = Path(path)
-    with open(path, "wb") as f:
+    part = path.with_name(f".{path.name}.part")
+    with open(part, "wb") as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(part, path)                        # whole or absent, for a notebook already waiting
     return path
+
+
+def pending(path) -> Path:
+    """The marker `perfpay run` keeps beside the pickle while it writes it: notebooks that start
+    meanwhile (their kernels start while the pickle is written) wait for the pickle."""
+    path = Path(path)
+    return path.with_name(f"{path.name}.pending")
+
+
+def _arrived(data, limit: float = 600.0) -> bool:
+    """True once `data` is a file; while its `pending` marker exists, wait for it (at most `limit` s)."""
+    import time
+
+    path, marker = Path(data), pending(data)
+    deadline = time.monotonic() + limit
+    while not path.is_file() and marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return path.is_file()
 
 
 def _given(data, period: Period, inputs_dir: Path, params_dir: Path) -> dict | None:
     """The handed-over results when they are for this period and these folders; else None (computed here).
 
-    A path that no longer exists (the kept notebook of a finished run) counts as not given.
+    A path that no longer exists (the kept notebook of a finished run) counts as not given; one
+    still being written (`pending`) is waited for.
     """
     import pickle
 
-    if data is None or str(data).strip() == "" or not Path(data).is_file():
+    if data is None or str(data).strip() == "" or not _arrived(data):
         return None
     with open(data, "rb") as f:
         given = pickle.load(f)
