@@ -530,6 +530,8 @@ def test_notebooks_given_the_data_step_results_show_what_they_compute_alone(tmp_
         assert handed <= set(given.__dict__), "the data step's results are used, not computed again"
         assert (given.commissioned is not None) == (dept is not None), "the ledger is run once, not per notebook"
         assert (given.company_pay is not None) == (dept is not None), "bonus and awards are taken, not computed"
+        assert (given.department_scores is not None) == (dept is None), \
+            "the company's flagged indicators come from the departments' explanations"
         _same(_shown(given), _shown(alone), dept or "全公司")
     # handed-over results for another period or other folders, or a file gone, are not used
     other = load("2026Q2", "BD组", inputs_dir, params_dir, data=data)

@@ -255,6 +255,7 @@ class ReportContext:
         self.overlay = overlay or {}
         self.commissioned = None          # the period's commission, when handed over (`department_pay`)
         self.company_pay = None           # the company's PayResult of the period, when handed over
+        self.department_scores = None     # the company's: every scored department's Scores, when handed over
 
     def __repr__(self) -> str:
         return f"<report {self.period} {self.department or '全公司'}: {self.inputs_dir}>"
@@ -268,6 +269,18 @@ class ReportContext:
     def scores(self):
         from ..scorecard import score
         return score(self.params, self.inputs, self.period, self.department)
+
+    @cached_property
+    def flagged(self) -> pd.DataFrame:
+        """The explanation rows with a flag (a missing rater, rating, actual or target). For the
+        company, from the departments' explanations when perfpay run handed them over (each
+        person's rows are his department's), not from an explanation of everyone made again."""
+        if self.department is None and self.department_scores:
+            explains = [s.explain for s in self.department_scores.values()]
+            e = pd.concat(explains, ignore_index=True)
+        else:
+            e = self.scores.explain
+        return e[e["flag"].astype(str) != ""] if len(e) else e
 
     @cached_property
     def ranking(self) -> pd.DataFrame:
@@ -451,6 +464,8 @@ def _fill(ctx: ReportContext, given: dict) -> None:
         ctx.commissioned = given["commission"]
     if dept is not None and given["pay"] is not None:
         ctx.company_pay = given["pay"]
+    if dept is None and given["scores"] and set(given["scores"]) == set(_scored_departments(ctx.inputs)):
+        ctx.department_scores = given["scores"]
     if dept in given["history"]:
         from ..scorecard import Scores, score
 
@@ -462,6 +477,11 @@ def _fill(ctx: ReportContext, given: dict) -> None:
             return score(ctx.params, inputs, year, dept).explain
 
         ctx.__dict__["history"] = Scores(period, scores, units, explain, notes)
+
+
+def _scored_departments(inputs) -> list[str]:
+    from ..jobs import scored_departments
+    return scored_departments(inputs)
 
 
 def load(period, department=None, inputs_dir=None, params_dir=None, *, overlay=None,

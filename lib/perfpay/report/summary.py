@@ -617,9 +617,8 @@ def data_quality(ctx) -> dict[str, object]:
     frame["severity"] = frame["severity"].map(lambda v: {"error": "错误", "warning": "警告"}.get(v, v))
     rejected = frame[frame["skipped"]][["severity", *cols]].reset_index(drop=True)
     flagged = frame[~frame["skipped"]][["severity", *cols]].reset_index(drop=True)
-    e = ctx.scores.explain
-    if len(e):
-        f = e[e["flag"].astype(str) != ""]
+    f = ctx.flagged
+    if len(f):
         ind = f[["period", ID, "name", "role", "indicator", "flag", "note"]].copy()
         ind["kind"] = ind["flag"].map(flag_kind)
         counts = ind.groupby("kind").agg(rows=("flag", "size"), people=(ID, "nunique")).reset_index()
