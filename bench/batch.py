@@ -8,7 +8,8 @@ A synthetic company holds each department of the sample --departments / 3 times 
 once with --jobs 2; the notebook figures come from the run's own run.json (timings of the
 notebook stage, after the data files). The floor runs in a child process that has imported
 papermill and nbconvert: execute the empty notebook in a fresh kernel, export it as HTML;
-best of --repeat.
+best of --repeat (the target), with the mean of the runs printed beside for information (the
+notebook figure is itself a mean over one run of each notebook).
 """
 
 from __future__ import annotations
