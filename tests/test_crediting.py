@@ -319,3 +319,17 @@ def test_from_the_input_tables(tmp_path):
     assert r.sums().values.tolist() == [["2026Q3", "M01", 3_000, 0], ["2026Q3", "S01", 7_000, 0],
                                         ["2026Q3", "S02", 3_000, 0]]
     assert list(r.excluded["_file"]) == ["销售/回款.csv"]
+
+
+def test_sums_need_no_texts_and_equal_the_sums_of_the_lines():
+    """`sums()` works from the fen amounts before any line text is made; it equals the sums of
+    the lines, for every quarter of the sample company's deals."""
+    from conftest import ROOT
+
+    inputs = load_inputs(ROOT / "inputs", PARAMS.catalog, "2026")
+    assert len(inputs.deals) > 50
+    fresh = credit(inputs.deals, PARAMS)
+    quick = fresh.sums()
+    assert fresh._lines is None, "no line (and no formula text) made for the sums"
+    pd.testing.assert_frame_equal(quick, fen_sums(credit(inputs.deals, PARAMS).lines))
+    assert len(fresh.lines) >= len(inputs.deals) and fresh.notes == credit(inputs.deals, PARAMS).notes

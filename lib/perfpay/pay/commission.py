@@ -93,16 +93,17 @@ def commission(result, params, inputs, period: Period) -> None:
     for q in quarters:                       # the ledger is sequential in time, not in people
         lp = LedgerParams.load(params, q)
         credited = crediting.credit(inputs.deals[inputs.deals["quarter"] == q.label], lp)
-        lines_all.append(credited.lines)
+        if q.label in wanted:                # the lines (with their texts) of the quarters paid
+            lines_all.append(credited.lines)
         frame = _quarter_frame(q, credited.per_person(), inputs, scores, lp)
         frames[q.label] = frame
         out, state = run_quarter(state, q, frame, lp, exact=True)
         rows.append(out)
     exact = pd.concat(rows, ignore_index=True)
-    lines = pd.concat(lines_all, ignore_index=True)
     if not wanted:
         result.notes.append("commission: quarterly; run a quarter, a half or a year to see it")
         return
+    lines = pd.concat(lines_all, ignore_index=True)      # the period's last quarter is always among them
     # the statement table (Decimal yuan, formulas) of the people paid now, every quarter of theirs
     paid = exact[ID].isin(exact.loc[exact["quarter"].isin(wanted), ID])
     ledger = ledger_table(exact[paid])

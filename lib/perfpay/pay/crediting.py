@@ -35,7 +35,6 @@ service revenue (`service_revenue`), both in fen (see `sums`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
@@ -74,12 +73,28 @@ RULES = {
 MINUS = "\u2212"
 
 
-@dataclass(frozen=True)
 class CreditResult:
-    """`lines`: one row per deal row (COLUMNS); `notes`: what the formulas flag, once per collection."""
+    """`lines`: one row per deal row (COLUMNS); `notes`: what the formulas flag, once per collection.
 
-    lines: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
+    From `credit`, both are made on first use: `sums()` needs neither, and the ledger replays
+    every quarter from the first while statements show only the quarters paid."""
+
+    def __init__(self, lines: pd.DataFrame | None = None, notes: list[str] | None = None, *, worked=None):
+        self._worked = worked               # credit()'s rows in line order, amounts in fen
+        self._lines = lines
+        self._notes = notes if notes is not None or worked is not None else []
+
+    @property
+    def lines(self) -> pd.DataFrame:
+        if self._lines is None:
+            self._lines = _lines(self._worked)
+        return self._lines
+
+    @property
+    def notes(self) -> list[str]:
+        if self._notes is None:
+            self._notes = _notes(self._worked)
+        return self._notes
 
     @property
     def excluded(self) -> pd.DataFrame:
@@ -93,18 +108,24 @@ class CreditResult:
 
     def sums(self) -> pd.DataFrame:
         """quarter, employee_id, credited_fen, service_fen: see `fen_sums`."""
+        if self._worked is not None:
+            d = self._worked
+            return _fen_sums(d[["quarter", "employee_id", "stream"]], d["credited_fen"].to_numpy(dtype=object))
         return fen_sums(self.lines)
 
     per_person = sums
 
 
 # sums -------------------------------------------------------------------------------------------
-def _stream_sum(lines: pd.DataFrame, stream: str, name: str) -> pd.DataFrame:
-    """Per quarter × person: the fen credited into `stream`; everyone with a line (0 if none there)."""
+def _stream_sum(lines: pd.DataFrame, stream: str, name: str, fen=None) -> pd.DataFrame:
+    """Per quarter × person: the fen credited into `stream`; everyone with a line (0 if none there).
+    `fen`: each line's credited fen, when known (else from its Decimal yuan)."""
     if lines.empty:
         return pd.DataFrame({"quarter": pd.Series(dtype=object), "employee_id": pd.Series(dtype=object),
                              name: pd.Series(dtype="int64")})
-    fen = pd.Series(ints(lines["credited"].to_numpy(dtype=object), CENT), index=lines.index).astype("int64")
+    if fen is None:
+        fen = ints(lines["credited"].to_numpy(dtype=object), CENT)
+    fen = pd.Series(fen, index=lines.index).astype("int64")
     fen = fen.where(lines["stream"] == stream, 0)
     out = fen.groupby([lines["quarter"], lines["employee_id"]], sort=True).sum()
     return out.astype("int64").rename(name).reset_index()
@@ -123,7 +144,12 @@ def service_fen(lines: pd.DataFrame) -> pd.DataFrame:
 def fen_sums(lines: pd.DataFrame) -> pd.DataFrame:
     """quarter, employee_id, credited_fen, service_fen (int fen); people with only excluded
     deals appear with 0 and 0."""
-    return task_fen(lines).merge(service_fen(lines), on=["quarter", "employee_id"], how="outer") \
+    return _fen_sums(lines)
+
+
+def _fen_sums(lines: pd.DataFrame, fen=None) -> pd.DataFrame:
+    return _stream_sum(lines, "task", "credited_fen", fen).merge(
+        _stream_sum(lines, "service", "service_fen", fen), on=["quarter", "employee_id"], how="outer") \
         .fillna(0).astype({"credited_fen": "int64", "service_fen": "int64"})[SUM_COLUMNS] \
         .sort_values(["quarter", "employee_id"], ignore_index=True)
 
@@ -170,19 +196,23 @@ def credit(deals: pd.DataFrame, params) -> CreditResult:
     d.loc[split_off, "reclassified_fen"] = 0
     d = pd.concat([d, extra], ignore_index=True)
 
-    d["rule"], d["formula"] = _texts(d)
-    d["reason"] = np.where(d["stream"].eq("excluded"), CRM_REASON, "")
     d = d.sort_values(["quarter", "date", "deal_id", "type_order", "refund", "employee_id", "extra",
                        "_order"], kind="stable", ignore_index=True)
-    lines = pd.DataFrame({
+    return CreditResult(worked=d)
+
+
+def _lines(d: pd.DataFrame) -> pd.DataFrame:
+    """The lines of `credit`'s worked rows: amounts in Decimal yuan, each line's rule and formula."""
+    rule, formula = _texts(d)
+    reason = np.where(d["stream"].eq("excluded"), CRM_REASON, "")
+    return pd.DataFrame({
         "quarter": d["quarter"], "date": d["date"], "deal_id": d["deal_id"], "crm_id": d["crm_id"],
         "employee_id": d["employee_id"], "revenue_type": d["revenue_type"],
         "amount": to_decimal(d["amount_fen"]), "cost": _maybe_decimal(d["cost_fen"], d["has_cost"]),
         "standard_quote": _maybe_decimal(d["quote_fen"], d["has_quote"]), "share": d["share"],
         "stream": d["stream"], "credited": to_decimal(d["credited_fen"]),
-        "reclassified": to_decimal(d["reclassified_fen"]), "rule": d["rule"], "formula": d["formula"],
-        "reason": d["reason"], "_file": d["_file"], "_row": d["_row"]})
-    return CreditResult(lines, _notes(d))
+        "reclassified": to_decimal(d["reclassified_fen"]), "rule": rule, "formula": formula,
+        "reason": reason, "_file": d["_file"], "_row": d["_row"]})
 
 
 # preparing --------------------------------------------------------------------------------------
