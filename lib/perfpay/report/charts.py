@@ -259,14 +259,6 @@ def grade_distribution(ranking, grades=GRADES, by: str | None = None, title: str
     return fig
 
 
-def _text_colour(rgba) -> str:
-    """Dark text on a light cell, white on a dark one (seaborn's rule: relative luminance > .408)."""
-    import numpy as np
-    rgb = np.asarray(rgba[:3], dtype=float)
-    rgb = np.where(rgb <= .03928, rgb / 12.92, ((rgb + .055) / 1.055) ** 2.4)
-    return ".15" if rgb @ [.2126, .7152, .0722] > .408 else "w"
-
-
 def cell_numbers(ax, xy, texts: list[str], colours: list, fontsize: float = 8) -> None:
     """Each text centred on its (x, y) in data units: one collection of glyph outlines, each
     distinct text shaped once (a Text per cell is slow to make, lay out and draw on big grids)."""
@@ -341,6 +333,8 @@ def indicator_heatmap(matrix, title: str = "指标得分率（% of 满分）") -
     from matplotlib import colormaps
     from matplotlib.colors import Normalize
 
+    from .tables import HEAT_COLOURS, heat_colours
+
     if matrix is None or matrix.empty:
         return _empty(title)
     rows, cols = matrix.shape
@@ -348,13 +342,13 @@ def indicator_heatmap(matrix, title: str = "指标得分率（% of 满分）") -
     setup()
     fig = Figure(figsize=(max(6.5, 0.95 * cols + 3.2), max(2.4, 0.34 * rows + 1.6)))
     xlabels, ylabels = [str(c) for c in matrix.columns], [str(r) for r in matrix.index]
-    cmap, norm = colormaps["RdYlGn"], Normalize(0, 100)
+    cmap, norm = colormaps[HEAT_COLOURS], Normalize(0, 100)
     ax, cax = _heatmap_axes(fig, xlabels, ylabels, title, "% 满分")
     mesh = ax.pcolormesh(values, cmap=cmap, norm=norm, edgecolors="white", linewidth=0.4)
     filled = values.filled(np.nan)
     at = np.argwhere(~np.isnan(filled))
     shown = filled[at[:, 0], at[:, 1]]
-    cell_numbers(ax, at[:, ::-1] + 0.5, [f"{v:.0f}" for v in shown], [_text_colour(c) for c in cmap(norm(shown))])
+    cell_numbers(ax, at[:, ::-1] + 0.5, [f"{v:.0f}" for v in shown], heat_colours(shown)[1])
     bar = fig.colorbar(mesh, cax=cax, label="% 满分")
     bar.outline.set_visible(False)
     ax.set_xlim(0, cols)

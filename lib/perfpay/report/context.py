@@ -453,6 +453,8 @@ def _given(data, period: Period, inputs_dir: Path, params_dir: Path) -> dict | N
 
 def _fill(ctx: ReportContext, given: dict) -> None:
     """Put the handed-over results where the context's cached properties keep theirs."""
+    from ..jobs import scored_departments
+
     dept = ctx.department
     if dept in given["scores"]:
         ctx.__dict__["scores"] = given["scores"][dept]
@@ -464,7 +466,7 @@ def _fill(ctx: ReportContext, given: dict) -> None:
         ctx.commissioned = given["commission"]
     if dept is not None and given["pay"] is not None:
         ctx.company_pay = given["pay"]
-    if dept is None and given["scores"] and set(given["scores"]) == set(_scored_departments(ctx.inputs)):
+    if dept is None and given["scores"] and set(given["scores"]) == set(scored_departments(ctx.inputs)):
         ctx.department_scores = given["scores"]
     if dept in given["history"]:
         from ..scorecard import Scores, score
@@ -477,11 +479,6 @@ def _fill(ctx: ReportContext, given: dict) -> None:
             return score(ctx.params, inputs, year, dept).explain
 
         ctx.__dict__["history"] = Scores(period, scores, units, explain, notes)
-
-
-def _scored_departments(inputs) -> list[str]:
-    from ..jobs import scored_departments
-    return scored_departments(inputs)
 
 
 def load(period, department=None, inputs_dir=None, params_dir=None, *, overlay=None,
