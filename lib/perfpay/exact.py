@@ -20,6 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .distinct import factorize
+
 MICRO = 10**6     # measures
 CENT = 100        # points and money
 LIMIT = 2**62     # int64 is used while every intermediate stays below this (int64 ends at 2**63)
@@ -38,7 +40,7 @@ def ints64(values, scale: int = MICRO) -> np.ndarray:
     a = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
     a = a.reshape(-1)
     try:
-        codes, distinct = pd.factorize(a)           # each distinct value once: inputs repeat a lot
+        codes, distinct = factorize(a)              # each distinct value once: inputs repeat a lot
     except TypeError:                               # unhashable: every value on its own
         codes, distinct = np.arange(len(a)), a
     number = _via_arrow(np.asarray(distinct, dtype=object), scale)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .cards import RATER_ROLES, Card
+from .distinct import factorize
 from .exact import CENT, MICRO, cents, half_up, ints64, present
 from .inputs.load import Memo, column_of
 from .periods import Period
@@ -43,7 +44,7 @@ def codes(inputs, table: str, column: str, memo: Memo | None = None) -> tuple[np
     """(code of each row, distinct values) of a column: pd.factorize, missing → -1."""
     def make():
         values = getattr(inputs, table)[column].to_numpy(dtype=object)
-        got, names = pd.factorize(values)
+        got, names = factorize(values)
         return got, np.asarray(names, dtype=object)
     return (memo or memo_of(inputs)).get(("codes", table, column), _on(inputs, (table, column)), make)
 
@@ -70,9 +71,16 @@ def given(inputs, table: str, column: str, memo: Memo | None = None) -> np.ndarr
 def roster_codes(inputs, memo: Memo | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(code of each roster row's employee id, the distinct ids): a missing id has a code of its own."""
     def make():
-        got, names = pd.factorize(inputs.roster[ID].to_numpy(dtype=object), use_na_sentinel=False)
+        got, names = factorize(inputs.roster[ID].to_numpy(dtype=object), use_na_sentinel=False)
         return got, np.asarray(names, dtype=object)
     return (memo or memo_of(inputs)).get(("codes", "roster", ID), _on(inputs, ("roster", ID)), make)
+
+
+def roster_index(inputs, memo: Memo | None = None) -> pd.Index:
+    """The roster's distinct ids as an Index (its hash table built once), in code order."""
+    memo = memo or memo_of(inputs)
+    return memo.get(("index", "roster", ID), _on(inputs, ("roster", ID)),
+                    lambda: pd.Index(roster_codes(inputs, memo)[1], dtype=object))
 
 
 def people_codes(inputs, table: str, memo: Memo | None = None) -> np.ndarray:
@@ -80,8 +88,9 @@ def people_codes(inputs, table: str, memo: Memo | None = None) -> np.ndarray:
     memo = memo or memo_of(inputs)
 
     def make():
-        _, names = roster_codes(inputs, memo)
-        return pd.Index(names, dtype=object).get_indexer(getattr(inputs, table)[ID].to_numpy(dtype=object))
+        ids, distinct = factorize(getattr(inputs, table)[ID].to_numpy(dtype=object), use_na_sentinel=False)
+        found = roster_index(inputs, memo).get_indexer(np.asarray(distinct, dtype=object))
+        return found[ids] if len(ids) else np.zeros(0, dtype=np.intp)     # each distinct id looked up once
     return memo.get(("people", table), _on(inputs, (table, ID), ("roster", ID)), make)
 
 

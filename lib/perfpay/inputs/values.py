@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from ..errors import PeriodError
 from ..periods import HELP as PERIOD_HELP
 from ..periods import Period
+from ..distinct import factorize, firsts as _firsts  # noqa: F401 - the checks import them from here
 from .contracts import NO, YES
 
 MAX_DECIMALS = 6
@@ -142,29 +143,6 @@ def cases(frame: pd.DataFrame, mask, columns: list[str], fn, n: int = 1, codes=N
 def spread(values: np.ndarray, at: np.ndarray, missing=None) -> np.ndarray:
     """values[at] for each row, `missing` where `at` is -1."""
     return np.append(values, np.array([missing], dtype=values.dtype))[at]
-
-
-def factorize(values: np.ndarray, use_na_sentinel: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """pd.factorize of an object array, the same codes and uniques, faster where equal values are
-    mostly the very same objects (as the readers and parsers make them): the objects are told apart
-    by address first, then only the distinct objects by value."""
-    values = np.asarray(values)
-    if values.dtype != object or len(values) < 1000:
-        return pd.factorize(values, use_na_sentinel=use_na_sentinel)
-    # an object array holds the addresses of its objects; equal addresses, the very same object
-    ids = np.frombuffer(np.ascontiguousarray(values).tobytes(), dtype=np.uintp)
-    same, _ = pd.factorize(ids)                   # numbered in order of first appearance
-    if len(same) and same.max() + 1 > len(values) // 2:
-        return pd.factorize(values, use_na_sentinel=use_na_sentinel)
-    codes, uniques = pd.factorize(values[_firsts(same)], use_na_sentinel=use_na_sentinel)
-    return codes[same], uniques
-
-
-def _firsts(codes: np.ndarray) -> np.ndarray:
-    """Where each code first appears, for codes numbered in order of first appearance (0, 1, ...)."""
-    if not len(codes):
-        return np.zeros(0, dtype=np.intp)
-    return np.flatnonzero(np.concatenate([[True], codes[1:] > np.maximum.accumulate(codes)[:-1]]))
 
 
 def isin(series: pd.Series, values) -> pd.Series:
