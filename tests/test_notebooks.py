@@ -517,6 +517,142 @@ def test_heatmap_labels_fit_in_the_figure(rows, cols, long):
     assert main.get_window_extent().x1 < bar.get_tightbbox(renderer).x0, "the colorbar beside the grid"
 
 
+@pytest.fixture(scope="session")
+def chart_contexts():
+    """The report contexts of 2026Q3 the notebooks' charts are drawn from (three departments, the company)."""
+    from perfpay.report import load
+    return {d: load("2026Q3", d, ROOT / "inputs", ROOT / "params") for d in ("客户服务部", "大客户部", "BD组", "全公司")}
+
+
+def _long_chart_frames():
+    """Long names and many categories: departments, branches, roles and two-line period labels;
+    a first tick label wider than its bar group (it reaches left past the y axis labels)."""
+    import pandas as pd
+
+    depts = [f"华东重点客户服务部{i}" if i % 2 else f"部门{i}" for i in range(6)]     # as long as a group is wide
+    ranking = pd.DataFrame({"department": [depts[i % 6] for i in range(60)],
+                            "grade": [("优秀", "良好", "合格", "不合格")[i % 4] for i in range(60)]})
+    months = pd.period_range("2026-01", "2026-12", freq="M")
+    roles = [f"高级售后服务专员（驻场支持）{i}" for i in range(8)]
+    rows = [{"period": str(m), "end": m.end_time.normalize(), "role": r, "mean_value": 70 + (i * 7 + j * 3) % 25}
+            for i, m in enumerate(months) for j, r in enumerate(roles)]
+    rows += [{"period": f"2026Q{q}", "end": pd.Period(f"2026Q{q}").end_time.normalize(), "role": r,
+              "mean_value": 80 + j} for q in range(1, 5) for j, r in enumerate(roles)]
+    trend = pd.DataFrame(rows)
+    branches = [f"西南大区成都高新区分部{i}" for i in range(6)]
+    by_branch = pd.DataFrame([{"branch": b, "department": d, "mean_value": 60 + (i * 5 + j * 11) % 40}
+                              for i, b in enumerate(branches) for j, d in enumerate(depts[:4])])
+    few = pd.DataFrame({"branch": ["内蒙古自治区呼和浩特市赛罕区金桥开发区分部", "总部", "华北"],
+                        "mean_value": [88.0, 91.5, 79.25]})
+    return ranking, trend, by_branch, few
+
+
+CHART_CASES = [f"{d}:{c}" for d in ("客户服务部", "大客户部", "BD组") for c in ("grades", "trend", "comparison")]
+CHART_CASES += ["全公司:grades", "全公司:comparison", "全公司:trend",
+                "long:grades", "long:trend", "long:comparison", "long:comparison_one_colour"]
+
+
+def _chart(case, contexts):
+    """The figure of a notebook chart call (`department_report`, `company_overview`), or of long names."""
+    from perfpay.report import charts, summary
+
+    where, what = case.split(":")
+    if where == "long":
+        ranking, trend, by_branch, few = _long_chart_frames()
+        return {"grades": lambda: charts.grade_distribution(ranking, by="department", title="各部门等级分布"),
+                "trend": lambda: charts.trend(trend, title="年内平均分趋势（全部岗位，按月与季度）"),
+                "comparison": lambda: charts.comparison(by_branch, hue="department"),
+                "comparison_one_colour": lambda: charts.comparison(few, hue=None, title="分部对比")}[what]()
+    ctx = contexts[where]
+    if where == "全公司":
+        return {"grades": lambda: charts.grade_distribution(ctx.ranking, summary.grades(ctx), by="department",
+                                                            title="各部门等级分布"),
+                "comparison": lambda: charts.comparison(summary.by_branch(ctx, by=("department", "branch")),
+                                                        hue="department"),
+                "trend": lambda: charts.trend(summary.trend(ctx, by="department", unit="quarter"), by="department",
+                                              legend="部门")}[what]()
+    return {"grades": lambda: charts.grade_distribution(ctx.ranking, summary.grades(ctx)),
+            "trend": lambda: charts.trend(summary.trend(ctx)),
+            "comparison": lambda: charts.comparison(summary.by_branch(ctx), hue="role", title="各分部各岗位平均分")}[what]()
+
+
+def _drawn_texts(ax):
+    """{kind: [Text]} of what the axes draws: titles, axis labels, tick labels in view, texts, legend texts."""
+    shown = lambda t: t.get_visible() and t.get_text() != ""          # noqa: E731
+    ticks = [t.label1 for axis in (ax.xaxis, ax.yaxis) for t in axis._update_ticks() if shown(t.label1)]
+    legend = ax.get_legend()
+    return {"title": [t for t in (ax.title, ax._left_title, ax._right_title) if shown(t)],
+            "label": [t for t in (ax.xaxis.label, ax.yaxis.label) if shown(t)],
+            "tick": ticks,
+            "text": [t for t in ax.texts if shown(t)],
+            "legend": [t for t in ([legend.get_title()] + legend.get_texts() if legend else []) if shown(t)]}
+
+
+@pytest.mark.parametrize("case", CHART_CASES)
+def test_chart_labels_and_legend_fit_in_the_figure(case, chart_contexts):
+    """Each chart the notebooks draw is laid out at margins measured from its texts (not by
+    constrained layout): every text and the legend lie inside the figure, the legend beside the
+    axes, no tick label under the title or the legend, and no margin wider than needed."""
+    import matplotlib
+
+    from perfpay.report import charts
+
+    fig = _chart(case, chart_contexts)
+    engine = fig.get_layout_engine()
+    assert isinstance(engine, charts.MarginLayout)
+    assert charts.png(fig)[:4] == b"\x89PNG"
+    assert engine.used == "margins"
+    renderer = fig.canvas.get_renderer()
+    page = fig.bbox
+    (ax,) = fig.axes
+    texts = _drawn_texts(ax)
+    assert texts["title"] and texts["tick"]
+    for kind, items in texts.items():
+        for t in items:
+            bb = t.get_window_extent(renderer)
+            assert (bb.x0 >= page.x0 - 0.5 and bb.y0 >= page.y0 - 0.5 and bb.x1 <= page.x1 + 0.5
+                    and bb.y1 <= page.y1 + 0.5), f"{case}: {kind} {t.get_text()!r} at {bb.bounds} outside {page.bounds}"
+    for title in texts["title"]:
+        tb = title.get_window_extent(renderer)
+        for t in texts["tick"] + texts["label"] + texts["text"]:
+            assert not tb.overlaps(t.get_window_extent(renderer)), f"{case}: {t.get_text()!r} under the title"
+    legend = ax.get_legend()
+    if legend is not None:
+        lb = legend.get_window_extent(renderer)
+        assert page.x0 <= lb.x0 and lb.x1 <= page.x1 + 0.5 and page.y0 <= lb.y0 and lb.y1 <= page.y1 + 0.5, case
+        assert lb.x0 >= ax.bbox.x1, f"{case}: the legend beside the axes"
+        for t in texts["tick"] + texts["title"] + texts["label"]:
+            assert not lb.overlaps(t.get_window_extent(renderer)), f"{case}: legend over {t.get_text()!r}"
+
+    # tight: on each side something (a text, the legend, the axes) comes to the padding, as in
+    # constrained layout; margins a pixel wider than that are wasted
+    from matplotlib.transforms import Bbox
+    boxes = [t.get_window_extent(renderer) for items in texts.values() for t in items] + [ax.bbox]
+    boxes += [legend.get_window_extent(renderer)] if legend is not None else []
+    used = Bbox.union(boxes)
+    rc = matplotlib.rcParams
+    w_pad, h_pad = rc["figure.constrained_layout.w_pad"] * fig.dpi, rc["figure.constrained_layout.h_pad"] * fig.dpi
+    gaps = {"left": used.x0 - page.x0 - w_pad, "right": page.x1 - used.x1 - w_pad,
+            "bottom": used.y0 - page.y0 - h_pad, "top": page.y1 - used.y1 - h_pad}
+    for side, gap in gaps.items():
+        assert abs(gap) <= 1, f"{case}: {gap:+.1f} px beside the padding on the {side}"
+
+
+def test_margin_layout_leaves_other_figures_to_constrained_layout():
+    """`_figure` stays constrained by default; a margins figure it does not know falls back."""
+    from perfpay.report import charts
+
+    fig, ax = charts._figure(6, 3)
+    assert fig.get_layout_engine().__class__.__name__ == "ConstrainedLayoutEngine"
+    fig, ax = charts._figure(6, 3, layout="margins")
+    ax.plot([0, 1], [0, 1])
+    ax.set_title("标题")
+    fig.suptitle("总标题")
+    engine = fig.get_layout_engine()
+    charts.png(fig)
+    assert engine.used == "constrained"
+
+
 # fonts ----------------------------------------------------------------------------------------------
 def test_setup_fonts_picks_a_font_with_chinese_glyphs():
     from matplotlib.ft2font import FT2Font

@@ -6,10 +6,12 @@
 CJK, AR PL), rescanning the system fonts when matplotlib's font cache predates them, and
 raises FontError saying to install fonts-noto-cjk when there is none. Figures are made
 without pyplot (no global state, nothing shown twice) and drawn once, by the Agg canvas, at
-their own size (constrained layout fits them; no tight-bbox pass, which would draw them twice;
-a heatmap gets fixed margins measured from its label texts, as its many tick labels make
-constrained layout slow); PNGs are written at zlib level 1 (fast, about 2 % bigger);
-`show` turns them into PNG images, which the notebook and its HTML embed (no external files).
+their own size (no tight-bbox pass, which would draw them twice). The report's bar and line
+charts are fitted by `MarginLayout`, margins solved from one measuring pass over their tick
+labels, axis labels, title, bar labels and legend (constrained layout, `_figure`'s default for
+other content, takes the tight box of every artist twice: about 45 % of a chart's time); a
+heatmap gets fixed margins measured from its label texts. PNGs are written at zlib level 1
+(fast, about 2 % bigger); `show` turns them into PNG images, which the notebook and its HTML embed (no external files).
 seaborn gives the theme and the palette; the plots themselves (bars, boxes, dots, a coloured grid)
 are drawn by matplotlib, as seaborn's categorical plots are slow on many points.
 """
@@ -24,6 +26,7 @@ import matplotlib
 import seaborn as sns
 from matplotlib import font_manager as fm
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine, LayoutEngine
 
 from ..errors import PerfpayError
 
@@ -185,10 +188,204 @@ def show(figures, dpi: int = 110):
     return None
 
 
-def _figure(width: float, height: float):
+def _figure(width: float, height: float, layout="constrained"):
+    """A themed figure of `width` × `height` inches and its one axes. `layout` "constrained" (the
+    default: fits any content) or "margins" (`MarginLayout`: one axes with ticks, axis labels,
+    title, texts and a legend inside or beside it, fitted from one measuring pass)."""
     setup()
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = Figure(figsize=(width, height), layout=MarginLayout() if layout == "margins" else layout)
     return fig, fig.add_subplot()
+
+
+class MarginLayout(LayoutEngine):
+    """Places a figure's one axes at margins measured from its decorations, in one pass.
+
+    What it measures: the tick labels, the axis labels, the titles, the axes' texts (bar labels,
+    annotations) and a legend inside the axes or anchored at a point beside it (bbox_to_anchor
+    (1.01, 1)). Each one's extent is taken once, relative to a point of the axes it follows
+    (a tick label follows its tick, the legend its anchor, the title the top), and the axes
+    position is solved so that every extent lies inside the figure, `w_pad`/`h_pad` from its edges
+    (constrained layout's padding). The y tick labels are measured once the height is known (their
+    number depends on it). Constrained layout takes the tight bounding box of every artist, twice.
+    A figure it does not know (several axes, figure texts or legends, a colorbar, labels on the top
+    or right, an offset text, a legend anchored to a box or to the figure) is laid out by
+    constrained layout instead; `used` says which ran ("margins" or "constrained").
+    """
+
+    _adjust_compatible = False
+    _colorbar_gridspec = False
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.used = None
+
+    def execute(self, fig):
+        try:
+            ax = self._single_axes(fig)
+            if ax is not None:
+                self._place(fig, ax)
+                self.used = "margins"
+                return
+        except _Unsupported:
+            pass
+        ConstrainedLayoutEngine().execute(fig)
+        self.used = "constrained"
+
+    @staticmethod
+    def _single_axes(fig):
+        if (len(fig.axes) != 1 or fig.texts or fig.legends or fig.images or fig.patches or fig.lines
+                or fig.subfigs or getattr(fig, "_suptitle", None) or getattr(fig, "_supxlabel", None)
+                or getattr(fig, "_supylabel", None)):
+            return None
+        ax = fig.axes[0]
+        if ax.child_axes or getattr(ax, "_colorbar", None) is not None or ax.name != "rectilinear":
+            return None
+        return ax
+
+    def _place(self, fig, ax):
+        from matplotlib.transforms import Bbox
+
+        renderer = fig._get_renderer()
+        dpi = fig.dpi
+        W, H = fig.get_size_inches()
+        w_pad = matplotlib.rcParams["figure.constrained_layout.w_pad"]
+        h_pad = matplotlib.rcParams["figure.constrained_layout.h_pad"]
+        box = ax.get_position(original=True)
+        L0, R0 = box.x0 * W, box.x1 * W
+
+        def element(fx, fy, bb):
+            """(fx, fy, dx0, dx1, dy0, dy1): extent in inches relative to the axes point (fx, fy)."""
+            ax_ = ax.transAxes.transform((fx, fy))
+            return (fx, fy, (bb.x0 - ax_[0]) / dpi, (bb.x1 - ax_[0]) / dpi,
+                    (bb.y0 - ax_[1]) / dpi, (bb.y1 - ax_[1]) / dpi)
+
+        def shown(text):
+            return text.get_visible() and text.get_in_layout() and text.get_text() != ""
+
+        def ticks(axis):
+            if not axis.get_visible():
+                return []
+            drawn = axis._update_ticks()                         # also sets the formatter's offset
+            if axis.major.formatter.get_offset():
+                raise _Unsupported                               # an offset text beside the ticks
+            out = []
+            to_data = ax.transData + ax.transAxes.inverted()
+            for tick in drawn:
+                if tick.label2.get_visible() and tick.label2.get_text():
+                    raise _Unsupported                           # labels on the top or right
+                if shown(tick.label1):
+                    loc = tick.get_loc()
+                    if axis.axis_name == "x":
+                        fx, fy = to_data.transform((loc, 0))[0], 0.0
+                    else:
+                        fx, fy = 0.0, to_data.transform((0, loc))[1]
+                    out.append(element(fx, fy, tick.label1.get_window_extent(renderer)))
+            return out
+
+        def label(axis, tick_elements):
+            """The axis label below (x) or left of (y) its tick labels and spine, labelpad away."""
+            text = axis.label
+            if not shown(text) or not axis.get_visible():
+                return []
+            if not axis._autolabelpos or axis.label_position not in ("bottom", "left"):
+                raise _Unsupported
+            x = axis.axis_name == "x"
+            spine = ax.spines.get("bottom" if x else "left")
+            spine_out = 0.0
+            if spine is not None and spine.get_visible():
+                sb = spine.get_window_extent(renderer)
+                spine_out = ((sb.y0 - ax.bbox.y0) if x else (sb.x0 - ax.bbox.x0)) / dpi
+            near = min([spine_out, 0.0] + [e[4] if x else e[2] for e in tick_elements])
+            base = near - axis.labelpad / 72                       # inches from the axes edge
+            bb = text.get_window_extent(renderer)
+            px, py = text.get_transform().transform(text.get_unitless_position())
+            fx, fy = (text.get_position()[0], 0.0) if x else (0.0, text.get_position()[1])
+            anchor = ax.transAxes.transform((fx, fy))
+            if x:
+                shifted = Bbox.from_extents(bb.x0 - px + anchor[0], bb.y0 - py + anchor[1] + base * dpi,
+                                            bb.x1 - px + anchor[0], bb.y1 - py + anchor[1] + base * dpi)
+            else:
+                shifted = Bbox.from_extents(bb.x0 - px + anchor[0] + base * dpi, bb.y0 - py + anchor[1],
+                                            bb.x1 - px + anchor[0] + base * dpi, bb.y1 - py + anchor[1])
+            return [element(fx, fy, shifted)]
+
+        def in_axes(point):
+            return ax.transAxes.inverted().transform(point)
+
+        first = []                                    # everything but the y axis: sets the height
+        for title in (ax.title, ax._left_title, ax._right_title):
+            if shown(title):
+                if ax._autotitlepos:
+                    raise _Unsupported
+                first.append(element(*title.get_position(), title.get_window_extent(renderer)))
+        xticks = ticks(ax.xaxis) if ax.axison else []
+        first += xticks + (label(ax.xaxis, xticks) if ax.axison else [])
+        for text in ax.texts:
+            if not shown(text):
+                continue
+            if hasattr(text, "xycoords"):                  # an annotation (a bar label): follows its point
+                if not text._check_xy(renderer):           # its point is outside the axes: not drawn
+                    continue
+                if text.xycoords not in ("data", "axes fraction") or not (
+                        text.anncoords in ("offset points", "offset pixels", "offset fontsize")
+                        or text.anncoords == text.xycoords):
+                    raise _Unsupported
+                bb = text.get_window_extent(renderer)
+                point = text._get_xy_display()
+            elif text.get_transform() in (ax.transData, ax.transAxes):
+                bb = text.get_window_extent(renderer)
+                point = text.get_transform().transform(text.get_unitless_position())
+            else:
+                raise _Unsupported
+            first.append(element(*in_axes(point), bb))
+        for legend in [ax.legend_] if ax.legend_ is not None else []:
+            if not legend.get_visible() or not legend.get_in_layout():
+                continue
+            if legend._bbox_to_anchor is None:             # inside the axes
+                continue
+            anchor = legend.get_bbox_to_anchor()
+            t = getattr(legend._bbox_to_anchor, "_transform", None)
+            if (anchor.width > 0.5 or anchor.height > 0.5 or
+                    not (t is ax.transAxes or getattr(t, "_boxout", None) is ax.bbox)):
+                raise _Unsupported
+            first.append(element(*in_axes((anchor.x0, anchor.y0)), legend.get_window_extent(renderer)))
+
+        B, T = _solve([(e[1], e[4], e[5]) for e in first], H, h_pad)
+        ax._set_position(Bbox.from_extents(L0 / W, B / H, R0 / W, T / H), which="both")
+        second = ticks(ax.yaxis) if ax.axison else []
+        second += label(ax.yaxis, second) if ax.axison else []
+        B, T = _solve([(e[1], e[4], e[5]) for e in first + second], H, h_pad)
+        L, R = _solve([(e[0], e[2], e[3]) for e in first + second], W, w_pad)
+        ax._set_position(Bbox.from_extents(L / W, B / H, R / W, T / H), which="both")
+
+
+class _Unsupported(Exception):
+    """MarginLayout does not know this figure: constrained layout lays it out."""
+
+
+def _solve(elements, size: float, pad: float) -> tuple[float, float]:
+    """The widest span (lo, hi) of the axes (inches) along one direction of the figure that keeps
+    every element, an extent [lo + f (hi - lo) + d0, lo + f (hi - lo) + d1], within
+    [pad, size - pad]. Each element only pushes lo up (what starts before the axes start) or
+    hi down (what ends after it), so a few rounds settle it."""
+    lo, hi, limit = pad, size - pad, size - pad
+    for _ in range(50):
+        moved = False
+        for f, d0, d1 in elements:
+            start = lo + f * (hi - lo) + d0
+            if start < pad - 1e-6 and f < 1:
+                lo += (pad - start) / (1 - f)
+                moved = True
+            end = lo + f * (hi - lo) + d1
+            if end > limit + 1e-6 and f > 0:
+                hi -= (end - limit) / f
+                moved = True
+        if not moved or hi - lo < 0.2 * size:
+            break
+    if hi - lo < 0.2 * size:                          # the decorations leave no room: keep some axes
+        mid = (lo + hi) / 2
+        lo, hi = mid - 0.1 * size, mid + 0.1 * size
+    return lo, hi
 
 
 def _empty(title: str, message: str = "无数据") -> Figure:
@@ -240,7 +437,7 @@ def grade_distribution(ranking, grades=GRADES, by: str | None = None, title: str
     palette = {g: GRADE_COLOURS.get(g, "#6b7280") for g in grades}
     if by is None:
         counts = ranking["grade"].value_counts().reindex(grades, fill_value=0)
-        fig, ax = _figure(6.4, 3.4)
+        fig, ax = _figure(6.4, 3.4, layout="margins")
         c = ax.bar(range(len(grades)), counts.to_numpy(), 0.8, color=[palette[g] for g in grades])
         ax.bar_label(c, fmt="%d", padding=2, fontsize=9)
         ax.set_xticks(range(len(grades)), grades)
@@ -249,7 +446,7 @@ def grade_distribution(ranking, grades=GRADES, by: str | None = None, title: str
         ax.set_xlabel("等级")
     else:
         counts = pd.crosstab(ranking[by], ranking["grade"]).reindex(columns=grades, fill_value=0)
-        fig, ax = _figure(max(6.4, 1.6 * len(counts) + 2), 3.8)
+        fig, ax = _figure(max(6.4, 1.6 * len(counts) + 2), 3.8, layout="margins")
         bars(ax, list(counts.index), {g: counts[g].to_numpy() for g in grades}, palette, fmt="%d")
         ax.set_xlabel("")
         ax.legend(title="等级", frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
@@ -375,7 +572,7 @@ def trend(frame, title: str = "年内平均分趋势", by: str = "role", legend:
 
     if frame is None or len(frame) == 0:
         return _empty(title)
-    fig, ax = _figure(7.5, 3.6)
+    fig, ax = _figure(7.5, 3.6, layout="margins")
     f = frame.assign(x=pd.to_datetime(frame["end"]))
     for role, part in f.groupby(by, sort=True):
         part = part.sort_values("x")
@@ -396,7 +593,7 @@ def comparison(frame, x: str = "branch", y: str = "mean_value", hue: str | None 
     if frame is None or len(frame) == 0:
         return _empty(title)
     n = frame[x].nunique() * (frame[hue].nunique() if hue else 1)
-    fig, ax = _figure(max(6.4, 0.55 * n + 2.5), 3.8)
+    fig, ax = _figure(max(6.4, 0.55 * n + 2.5), 3.8, layout="margins")
     labels = _order(frame[x])
     if hue:
         means = frame.groupby([hue, x], sort=False)[y].mean()
