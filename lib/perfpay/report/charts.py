@@ -226,7 +226,7 @@ class MarginLayout(LayoutEngine):
                 self._place(fig, ax)
                 self.used = "margins"
                 return
-        except _Unsupported:
+        except (_Unsupported, AttributeError, TypeError):   # or a matplotlib whose internals moved
             pass
         ConstrainedLayoutEngine().execute(fig)
         self.used = "constrained"
