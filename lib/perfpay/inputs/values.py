@@ -18,10 +18,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..distinct import factorize, firsts
 from ..errors import PeriodError
 from ..periods import HELP as PERIOD_HELP
 from ..periods import Period
-from ..distinct import factorize, firsts as _firsts  # noqa: F401 - the checks import them from here
 from .contracts import NO, YES
 
 MAX_DECIMALS = 6
@@ -129,7 +129,7 @@ def cases(frame: pd.DataFrame, mask, columns: list[str], fn, n: int = 1, codes=N
             codes = case_codes([frame[c].to_numpy(dtype=object)[rows] for c in columns])
         else:
             codes = pd.factorize(codes[rows])[0]
-        first = _firsts(codes)
+        first = firsts(codes)
         results = [np.empty(len(first), dtype=object) for _ in range(n)]
         cases = np.column_stack([frame[c].to_numpy(dtype=object)[rows[first]] for c in columns])
         for i, case in enumerate(cases):
