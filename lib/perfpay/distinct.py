@@ -14,13 +14,25 @@ def factorize(values: np.ndarray, use_na_sentinel: bool = True) -> tuple[np.ndar
     values = np.asarray(values)
     if values.dtype != object or len(values) < 1000:
         return pd.factorize(values, use_na_sentinel=use_na_sentinel)
-    # an object array holds the addresses of its objects; equal addresses, the very same object
-    ids = np.frombuffer(np.ascontiguousarray(values).tobytes(), dtype=np.uintp)
-    same, _ = pd.factorize(ids)                   # numbered in order of first appearance
-    if len(same) and same.max() + 1 > len(values) // 2:
+    same, first = same_objects(values)
+    if len(first) > len(values) // 2:
         return pd.factorize(values, use_na_sentinel=use_na_sentinel)
-    codes, uniques = pd.factorize(values[firsts(same)], use_na_sentinel=use_na_sentinel)
+    codes, uniques = pd.factorize(values[first], use_na_sentinel=use_na_sentinel)
     return codes[same], uniques
+
+
+def same_objects(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes that are equal where entries are the very same object, and where each code first appears."""
+    # an object array holds the addresses of its objects (CPython's id), read here without a call each
+    return first_codes(np.frombuffer(np.ascontiguousarray(values, dtype=object).tobytes(), dtype=np.uintp))
+
+
+def first_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of equal values, numbered in order of first appearance, and where each first appears."""
+    codes, uniques = pd.factorize(values)
+    where = np.empty(len(uniques), dtype=np.int64)
+    where[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    return codes, where
 
 
 def firsts(codes: np.ndarray) -> np.ndarray:

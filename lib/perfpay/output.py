@@ -22,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .distinct import first_codes, same_objects
+
 TEXT = pa.large_string()
 ROWS_PER_CHUNK = 10_000
 
@@ -77,14 +79,6 @@ def column_fields(values: np.ndarray) -> tuple[np.ndarray, pa.Array]:
     return codes, column_text(values[firsts])
 
 
-def first_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes of equal values, numbered in order of first appearance, and where each first appears."""
-    codes, uniques = pd.factorize(values)
-    firsts = np.empty(len(uniques), dtype=np.int64)
-    firsts[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-    return codes, firsts
-
-
 def text(value: str) -> pa.Scalar:
     """A pyarrow text scalar of the type the columns use."""
     return pa.scalar(value, TEXT)
@@ -135,12 +129,6 @@ def text_only(values: np.ndarray) -> pa.Array | None:
     if not (pa.types.is_string(found.type) or pa.types.is_large_string(found.type)):
         return None
     return found.cast(TEXT)
-
-
-def same_objects(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes that are equal where entries are the very same object, and where each code first appears."""
-    # an object array holds the addresses of its objects (CPython's id), read here without a call each
-    return first_codes(np.frombuffer(np.ascontiguousarray(values, dtype=object).tobytes(), dtype=np.uintp))
 
 
 def as_text(value) -> str:

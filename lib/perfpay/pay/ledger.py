@@ -24,11 +24,11 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from ..distinct import same_objects
 from ..errors import ParamsError
 from ..exact import cents, fit, half_up, largest, narrow, obj
 from ..periods import Period
 from . import ledger_text
-from .ledger_text import _same_objects
 
 CARRY_ACTIONS = ("keep", "pay_out", "lapse")
 SHORTFALL_ACTIONS = ("keep", "lapse")
@@ -422,7 +422,7 @@ def _inputs(frame: pd.DataFrame, label: str) -> dict:
 
     # coefficients: each distinct object converted once (the quarter frame shares them)
     raw = df["kpi_coefficient"].to_numpy(dtype=object)
-    codes, first = _same_objects(raw)
+    codes, first = same_objects(raw)
     made = _fractions(raw[first])
     wrong = np.array([f is None or not 0 <= f.numerator <= f.denominator for f in made], dtype=bool)
     bad = wrong[codes] if len(codes) else np.zeros(0, dtype=bool)

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..distinct import same_objects
 from ..exact import fit, half_up, largest, narrow, to_decimal
 
 TABLE_COLUMNS = ["quarter", "employee_id", "credited", "carry_in", "X", "base", "target", "case",
@@ -47,7 +48,7 @@ def empty_rows() -> pd.DataFrame:
 def formulas(rows: pd.DataFrame) -> np.ndarray:
     """The formula text of each exact row (object array), quarter by quarter's terms."""
     terms = rows["params"].to_numpy(dtype=object)
-    codes, first = _same_objects(terms)
+    codes, first = same_objects(terms)
     out = np.empty(len(rows), dtype=object)
     col = {c: rows[c].to_numpy() for c in rows.columns}
     col["coefficient_text"] = _per_object(col["kpi_coefficient"], lambda f: _number(Fraction(f)))
@@ -235,7 +236,7 @@ def _per_object(values, fn) -> np.ndarray:
     """fn of each value of an object array, made once per distinct object and, among
     Fractions, once per distinct value."""
     values = np.asarray(values, dtype=object)
-    codes, first = _same_objects(values)
+    codes, first = same_objects(values)
     seen: dict = {}
     made = np.empty(len(first), dtype=object)
     for k, v in enumerate(values[first]):
@@ -244,16 +245,6 @@ def _per_object(values, fn) -> np.ndarray:
             seen[key] = fn(v)
         made[k] = seen[key]
     return made[codes]
-
-
-def _same_objects(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, first position of each code) of an object array, grouped by identity."""
-    if len(values) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    codes, _ = pd.factorize(np.fromiter(map(id, values), dtype=np.uint64, count=len(values)))
-    first = np.zeros(codes.max() + 1, dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes))[::-1]
-    return codes, first
 
 
 def _decimal(value: Fraction) -> Decimal:
