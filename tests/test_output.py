@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from perfpay.output import csv_bytes, fast_path_fits, write_all, write_csv
+from perfpay.errors import WriteError
+from perfpay.output import Staging, can_fork, csv_bytes, fast_path_fits, write_all, write_csv
 
 
 def pandas_bytes(frame: pd.DataFrame, tmp_path) -> bytes:
@@ -145,3 +149,101 @@ def test_real_outputs_of_the_sample_company(tmp_path):
         for table in (scores_table(scores), explain_table(scores)):
             assert fast_path_fits(table) or table.shape[1] == 0    # no columns: pandas writes it
             assert_same(table, tmp_path)
+
+
+# Staging: every file or none, the big tables written by a forked process --------------------------
+class Printed:
+    """A cell that notes which process printed it (pid appended to `log`), then does `then`."""
+
+    def __init__(self, log, then=None):
+        self.log, self.then = log, then
+
+    def __str__(self):
+        with open(self.log, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        if self.then is not None:
+            self.then()
+        return "printed"
+
+
+def printers(log) -> list[int]:
+    return [int(line) for line in log.read_text().split()] if log.exists() else []
+
+
+def cells(n: int, cell) -> pd.DataFrame:
+    return pd.DataFrame({"text": np.array(TRICKY * (n // len(TRICKY) + 1), dtype=object)[:n],
+                         "odd": np.array([cell] + [None] * (n - 1), dtype=object)})
+
+
+needs_fork = pytest.mark.skipif(not can_fork(), reason="no fork on this system")
+
+
+@needs_fork
+def test_a_big_table_is_written_by_another_process_the_same(tmp_path):
+    log = tmp_path / "pids"
+    big, small = cells(50, Printed(log)), cells(3, "small")
+    with Staging(tmp_path / "out", fork_rows=10) as staging:
+        staging.add(tmp_path / "out" / "a" / "big.csv", big)
+        staging.add(tmp_path / "out" / "small.csv", small)
+    assert printers(log) and os.getpid() not in printers(log)       # another process printed it
+    assert (tmp_path / "out" / "a" / "big.csv").read_bytes() == pandas_bytes(big, tmp_path)
+    assert (tmp_path / "out" / "small.csv").read_bytes() == pandas_bytes(small, tmp_path)
+    assert sorted(p.name for p in (tmp_path / "out").rglob("*")) == ["a", "big.csv", "small.csv"]
+
+
+def test_without_fork_every_file_is_written_here(tmp_path):
+    log = tmp_path / "pids"
+    big = cells(50, Printed(log))
+    with Staging(tmp_path / "out", fork_rows=None) as staging:
+        staging.add(tmp_path / "out" / "big.csv", big)
+    assert printers(log) == [os.getpid()]
+    assert (tmp_path / "out" / "big.csv").read_bytes() == pandas_bytes(big, tmp_path)
+
+
+def fail():
+    raise ValueError("cannot print this cell")
+
+
+def die_if_forked(parent=os.getpid()):
+    if os.getpid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@needs_fork
+@pytest.mark.parametrize("then, said", [(fail, "ValueError: cannot print this cell"), (die_if_forked, "signal 9")])
+def test_a_failing_writer_process_leaves_nothing(tmp_path, then, said):
+    out = tmp_path / "out"
+    with pytest.raises(WriteError, match=said) as raised:
+        with Staging(out, fork_rows=10) as staging:
+            staging.add(out / "good.csv", cells(3, "fine"))
+            staging.add(out / "bad.csv", cells(50, Printed(tmp_path / "pids", then)))
+    assert "bad.csv" in str(raised.value)
+    assert not list(out.iterdir()), "nothing moved in, the staging folder removed"
+
+
+def test_a_failing_writer_leaves_nothing(tmp_path):
+    def broken(path):
+        path.write_text("half")
+        raise OSError("disk full")
+
+    out = tmp_path / "out"
+    with pytest.raises(OSError, match="disk full"):
+        write_all({out / "a.csv": cells(30, "x"), out / "b" / "c.xlsx": broken, out / "d.csv": cells(2, "y")})
+    assert not list(out.iterdir())
+
+
+@needs_fork
+def test_an_error_while_staging_stops_the_writer_process(tmp_path):
+    log, out = tmp_path / "pids", tmp_path / "out"
+    with pytest.raises(RuntimeError, match="scoring failed"):
+        with Staging(out, fork_rows=10) as staging:
+            staging.add(out / "slow.csv", cells(50, Printed(log, lambda: time.sleep(60))))
+            for _ in range(400):                    # until the writer process is printing
+                if printers(log):
+                    break
+                time.sleep(0.05)
+            raise RuntimeError("scoring failed")
+    [writer] = printers(log)
+    with pytest.raises(ProcessLookupError):          # killed and reaped: no such process any more
+        os.kill(writer, 0)
+    assert not list(out.iterdir())

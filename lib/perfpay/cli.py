@@ -89,7 +89,7 @@ def _departments(args, known: list[str]) -> list[str] | None:
 
 def cmd_score(args) -> int:
     from .jobs import score_files, scored_departments
-    from .output import write_all
+    from .output import Staging
 
     period = Period.parse(args.period)
     params, inputs = _load(args, period)
@@ -100,11 +100,12 @@ def cmd_score(args) -> int:
     if wanted is None:
         return 2
     out = Path(args.out) / period.label
-    files, messages = score_files(params, inputs, period, wanted, out)
-    if report.problems:
-        files[out / "problems.csv"] = report.to_frame()
-    print("\n".join(messages))
-    write_all(files)
+    with Staging(out) as staging:                   # the big files are written while the rest is scored
+        files, messages = score_files(params, inputs, period, wanted, out, add=staging.add)
+        if report.problems:
+            files[out / "problems.csv"] = report.to_frame()
+            staging.add(out / "problems.csv", files[out / "problems.csv"])
+        print("\n".join(messages))
     if report.problems:
         print(report.summary())
     print(f"wrote {len(files)} files under {out}/")

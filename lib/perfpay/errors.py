@@ -7,6 +7,10 @@ class PerfpayError(Exception):
     """Base class of every error perfpay raises on purpose."""
 
 
+class WriteError(PerfpayError, OSError):
+    """An output file that could not be written; nothing of the run was moved into place."""
+
+
 class PeriodError(PerfpayError, ValueError):
     """A period label that cannot be read."""
 

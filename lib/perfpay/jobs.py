@@ -13,26 +13,33 @@ def scored_departments(inputs) -> list[str]:
     return sorted(roster["department"].unique())
 
 
-def score_files(params, inputs, period, departments, out, results: dict | None = None) -> tuple[dict, list[str]]:
+def score_files(params, inputs, period, departments, out, results: dict | None = None,
+                add=None) -> tuple[dict, list[str]]:
     """scores.csv and explain.csv per department, and the messages to show.
 
     `results`, when given, receives each department's Scores (for the Excel workbooks).
+    `add(path, table)`, when given, is handed each file as soon as it is made (Staging.add starts
+    writing it). The largest departments are scored first, so that their big files start first.
     """
     from .scorecard import explain_table, score, scores_table
 
     period = Period.parse(period)
-    files, messages = {}, []
-    for dept in departments:
+    made, said = {}, {}
+    people = inputs.roster["department"].value_counts()
+    for dept in sorted(departments, key=lambda d: -people.get(d, 0)):
         result = score(params, inputs, period, dept)
         if results is not None:
             results[dept] = result
         table = scores_table(result)
-        files[Path(out) / dept / "scores.csv"] = table
-        files[Path(out) / dept / "explain.csv"] = explain_table(result)
-        messages += [f"{dept}: {note}" for note in result.notes]
+        made[dept] = {Path(out) / dept / "scores.csv": table, Path(out) / dept / "explain.csv": explain_table(result)}
+        if add is not None:
+            for path, frame in made[dept].items():
+                add(path, frame)
         grades = table["grade"].value_counts().to_dict() if len(table) else {}
-        messages.append(f"{dept}: {len(table)} people scored for {period}; grades {grades}")
-    return files, messages
+        said[dept] = [*(f"{dept}: {note}" for note in result.notes),
+                      f"{dept}: {len(table)} people scored for {period}; grades {grades}"]
+    files = {path: frame for dept in departments for path, frame in made[dept].items()}
+    return files, [m for dept in departments for m in said[dept]]
 
 
 def pay_files(params, inputs, period, out, departments=None, result=None) -> tuple[dict, list[str]]:

@@ -9,12 +9,15 @@ type not handled here (dates, categories, pandas' nullable types) are written by
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
 import shutil
+import signal
+import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .distinct import first_codes, same_objects
+from .errors import WriteError
 
 TEXT = pa.large_string()
 ROWS_PER_CHUNK = 10_000
@@ -171,37 +175,170 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
         raise
 
 
-def _write_csv_to(path: Path, frame: pd.DataFrame) -> None:
-    with open(path, "wb") as fh:
-        fh.writelines(csv_parts(frame))
-
-
 def write_all(files: dict) -> None:
-    """Write every file or none: render all into a staging folder first, then move them in.
+    """Write every file or none: each is written into a staging folder, then all are moved in.
 
     A value is a DataFrame (written as CSV with BOM) or a callable that writes the file at the
-    path it is given (an xlsx writer, say). CSVs are written two at a time, the largest first:
-    arrow and numpy let go of the GIL for much of the work. Writers run one by one.
+    path it is given (an xlsx writer, say). See Staging for who writes what, and when.
     """
     if not files:
         return
-    paths = [Path(p) for p in files]
-    root = Path(os.path.commonpath([p.parent for p in paths]))
-    root.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
-    try:
-        staged = [(stage / path.relative_to(root), path) for path in paths]
-        for target, _ in staged:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        jobs = [(target, files[key]) for (target, _), key in zip(staged, files)]
-        tables = sorted([job for job in jobs if not callable(job[1])], key=lambda job: -len(job[1]))
-        with ThreadPoolExecutor(2) as pool:
-            list(pool.map(lambda job: _write_csv_to(*job), tables))     # raises the first failure
-        for target, writer in jobs:
-            if callable(writer):
-                writer(target)
-        for target, final in staged:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(target, final)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    root = Path(os.path.commonpath([Path(p).parent for p in files]))
+    with Staging(root) as staging:
+        for path, value in files.items():
+            staging.add(path, value)
+
+
+FORK_ROWS = 100_000       # a table this long is written by a second process, where one can be forked
+
+
+def can_fork() -> bool:
+    """True where a forked copy of this process can write a file (Linux)."""
+    return hasattr(os, "fork") and sys.platform.startswith("linux")
+
+
+class Staging:
+    """Files written into a hidden folder under `root` as they are added, then moved into their
+    places together by commit(), or all thrown away by discard(). As a context manager it commits
+    when its block ends and discards when the block raises.
+
+    A table of `fork_rows` rows or more is handed to a forked copy of this process as soon as it
+    is added, one table at a time, while this process goes on (scoring the next department, say).
+    The rest is written here at commit: tables largest first, then writers in the order added.
+    Where no process can be forked, or with fork_rows=None, everything is written here.
+    """
+
+    def __init__(self, root: Path, fork_rows: int | None = FORK_ROWS):
+        self.root = Path(root)
+        self.fork_rows = fork_rows if can_fork() else None
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
+        self.places: list[tuple[Path, Path]] = []     # (staged, final)
+        self.pending: list[tuple[Path, object]] = []  # (staged, table or writer) not yet written
+        self.child: Writer | None = None
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.discard()
+
+    def add(self, path: Path, value) -> None:
+        """Stage a file under root: a DataFrame (CSV with BOM) or a callable that writes the path."""
+        path = Path(path)
+        staged = self.folder / path.relative_to(self.root)
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        self.places.append((staged, path))
+        self.pending.append((staged, value))
+        self._hand_off()
+
+    def commit(self) -> None:
+        """Write what is pending, wait for the writer process, move every file into its place."""
+        try:
+            while self.pending:
+                self._hand_off()
+                if self.pending:
+                    _write(*self.pending.pop(_largest(self.pending, 0)))
+            self._finish(wait=True)
+            for staged, final in self.places:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged, final)
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Stop the writer process, if any, and remove the staging folder with all it holds."""
+        if self.child is not None:
+            self.child.stop()
+            self.child = None
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _hand_off(self) -> None:
+        """Give the largest pending table of fork_rows rows or more to a new writer process when
+        none is busy."""
+        if self.fork_rows is None or not self._finish(wait=False):
+            return
+        at = _largest(self.pending, self.fork_rows)
+        if at is not None:
+            self.child = Writer(*self.pending.pop(at))
+
+    def _finish(self, wait: bool) -> bool:
+        """True when no writer process is busy (after waiting for it, with `wait`); raises its error."""
+        if self.child is None:
+            return True
+        error = self.child.result(wait)
+        if error is False:
+            return False
+        self.child = None
+        if error:
+            raise WriteError(error)
+        return True
+
+
+def _largest(jobs: list, rows: int) -> int | None:
+    """Where in `jobs` the longest table of at least `rows` rows is; with rows=0, else the first
+    writer. None when there is neither."""
+    tables = [(len(value), -i) for i, (_, value) in enumerate(jobs) if not callable(value) and len(value) >= rows]
+    if tables:
+        return -max(tables)[1]
+    return 0 if rows == 0 and jobs else None
+
+
+def _write(path: Path, value) -> None:
+    if callable(value):
+        value(path)
+    else:
+        with open(path, "wb") as fh:
+            fh.writelines(csv_parts(value))
+
+
+class Writer:
+    """A forked copy of this process that writes one file, then exits at once (no clean-up: the
+    parent's buffers and exit handlers are the parent's). Its error comes back through a pipe."""
+
+    def __init__(self, path: Path, value):
+        self.path = path
+        read, write = os.pipe()
+        with warnings.catch_warnings():                 # fork with threads about: the child only writes
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:                                    # the child
+            code = 0
+            try:
+                os.close(read)
+                _write(path, value)
+            except BaseException as error:              # noqa: BLE001 - every failure goes to the parent
+                os.write(write, f"{type(error).__name__}: {error}".encode("utf-8", "replace")[:4000])
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(write)
+        self.pid, self.pipe = pid, read
+
+    def result(self, wait: bool):
+        """False while the process runs; then "" when it wrote the file, else what went wrong."""
+        pid, status = os.waitpid(self.pid, 0 if wait else os.WNOHANG)
+        if pid == 0:
+            return False
+        with os.fdopen(self.pipe, "rb") as pipe:
+            said = pipe.read().decode("utf-8", "replace")
+        self.pid = None
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+            return ""
+        how = said or (f"stopped by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+                       else f"exit status {os.WEXITSTATUS(status)}")
+        return f"writing {self.path.name} failed in the writer process: {how}"
+
+    def stop(self) -> None:
+        """Kill the process if it still runs, and reap it."""
+        if self.pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        os.close(self.pipe)
+        self.pid = None
