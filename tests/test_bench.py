@@ -98,3 +98,19 @@ def test_the_per_person_reference_agrees_with_the_scorer(company, params):
         want = {k: (int(total * 100), grade) for k, (total, grade) in
                 reference.score_people(params, company.inputs, period).items()}
         assert got == want
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="no /proc to sample")
+def test_peak_memory_counts_a_forked_child_that_holds_its_own():
+    import common
+
+    script = ("import os, time\n"
+              "held = bytearray(150 * 2**20)\n"
+              "pid = os.fork()\n"
+              "if pid == 0:\n"
+              "    more = bytearray(150 * 2**20)\n"
+              "    time.sleep(0.5)\n"
+              "    os._exit(0)\n"
+              "os.waitpid(pid, 0)\n")
+    run = common.measured([common.PYTHON, "-c", script]).check("forking child")
+    assert run.peak >= 290 * 2**20          # each process's resident set alone is about 160 MiB

@@ -17,6 +17,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import warnings
 from pathlib import Path
 
@@ -193,8 +194,9 @@ FORK_ROWS = 100_000       # a table this long is written by a second process, wh
 
 
 def can_fork() -> bool:
-    """True where a forked copy of this process can write a file (Linux)."""
-    return hasattr(os, "fork") and sys.platform.startswith("linux")
+    """True where a forked copy of this process can safely write a file: on Linux, with no other
+    Python thread about (one could hold a lock the copy needs, forever: pyarrow's, say)."""
+    return hasattr(os, "fork") and sys.platform.startswith("linux") and threading.active_count() == 1
 
 
 class Staging:
@@ -205,12 +207,12 @@ class Staging:
     A table of `fork_rows` rows or more is handed to a forked copy of this process as soon as it
     is added, one table at a time, while this process goes on (scoring the next department, say).
     The rest is written here at commit: tables largest first, then writers in the order added.
-    Where no process can be forked, or with fork_rows=None, everything is written here.
+    Where no process can be forked (see can_fork), or with fork_rows=None, everything is written here.
     """
 
     def __init__(self, root: Path, fork_rows: int | None = FORK_ROWS):
         self.root = Path(root)
-        self.fork_rows = fork_rows if can_fork() else None
+        self.fork_rows = fork_rows
         self.root.mkdir(parents=True, exist_ok=True)
         self.folder = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
         self.places: list[tuple[Path, Path]] = []     # (staged, final)
@@ -262,7 +264,7 @@ class Staging:
         if self.fork_rows is None or not self._finish(wait=False):
             return
         at = _largest(self.pending, self.fork_rows)
-        if at is not None:
+        if at is not None and can_fork():
             self.child = Writer(*self.pending.pop(at))
 
     def _finish(self, wait: bool) -> bool:
@@ -302,7 +304,7 @@ class Writer:
     def __init__(self, path: Path, value):
         self.path = path
         read, write = os.pipe()
-        with warnings.catch_warnings():                 # fork with threads about: the child only writes
+        with warnings.catch_warnings():                 # pyarrow's own threads are about, idle
             warnings.simplefilter("ignore", DeprecationWarning)
             pid = os.fork()
         if pid == 0:                                    # the child
