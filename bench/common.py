@@ -7,10 +7,12 @@
 
 Peak memory is the peak resident set of a child process (its own rusage, from os.wait4),
 so the figure is the memory the measured step really held, without the cost of tracing. A
-child that forks (perfpay's writer process) holds more than its own resident set says: where
-/proc is there, the sum over the child and its descendants of their proportional set sizes
-(PSS: a page shared by two processes counts half in each) is sampled every 20 ms, and the
-figure is the larger of the two.
+child that forks (perfpay's writer process) holds more than its own resident set says: with
+`whole_tree=True` and where /proc is there, the sum over the child and its descendants of their
+proportional set sizes (PSS: a page shared by two processes counts half in each) is sampled
+every 20 ms, and the figure is the larger of the two. Sampling slows the child (by 15 % for
+`perfpay score`: reading a process's page tables holds its memory map), so a bench samples
+on a run of its own, never on a timed one.
 Results go to bench/results/<name>.json (git-ignored), or under $PERFPAY_BENCH_RESULTS.
 """
 
@@ -85,19 +87,22 @@ class Run:
         return self
 
 
-def measured(cmd: list[str], cwd=ROOT, env=None) -> Run:
+def measured(cmd: list[str], cwd=ROOT, env=None, whole_tree: bool = False) -> Run:
     """Run `cmd` as a child; its wall time and its peak memory: its own peak RSS (rusage of that
-    child), or the sampled peak of the PSS summed over it and its descendants when larger."""
+    child), or with `whole_tree` the sampled peak of the PSS summed over it and its descendants
+    when larger (not for a timed run: sampling slows the child)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         t0 = time.perf_counter()
         p = subprocess.Popen([str(c) for c in cmd], cwd=cwd, env=env, stdout=out, stderr=err, text=True)
         sampled, stop = [0], threading.Event()
         sampler = threading.Thread(target=_sample_pss, args=(p.pid, sampled, stop), daemon=True)
-        sampler.start()
+        if whole_tree:
+            sampler.start()
         _, status, usage = os.wait4(p.pid, 0)
         seconds = time.perf_counter() - t0
         stop.set()
-        sampler.join()
+        if whole_tree:
+            sampler.join()
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)

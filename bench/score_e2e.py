@@ -5,7 +5,8 @@ read those CSV files.
 
 The command runs as a child process, as finance runs it (`python -m perfpay.cli score`: start,
 read and check every table, score, write scores.csv and explain.csv); its time is the wall
-time of that process, best of --repeat, and its peak memory the child's peak resident set.
+time of that process, best of --repeat. Its peak memory is measured on one more run, with its
+writer process (common.measured, whole_tree=True), since sampling would slow a timed run.
 The floor is a child process too, with the same start-up: `python -c` that imports pandas and
 `pd.read_csv`s every input file (the time pandas takes only to read those CSVs, as a command),
 best of --repeat; the target is on score / that floor. The read of every file in this process
@@ -76,6 +77,7 @@ def main(argv=None) -> int:
         runs = [common.measured(command(inputs, tmp / f"out{i}")).check("perfpay score")
                 for i in range(args.repeat)]
         best = min(runs, key=lambda r: r.seconds)
+        memory = common.measured(command(inputs, tmp / "memory"), whole_tree=True).check("perfpay score")
         written = sorted((tmp / "out0" / MONTH).rglob("scores.csv"))
         scored = sum(len(pd.read_csv(p)) for p in written)
         figures = [
@@ -86,7 +88,8 @@ def main(argv=None) -> int:
             Figure("score / read", best.seconds / floor, "×", "<=", TARGETS["ratio"],
                    note=f"for information, read in this process (no start-up): {read_seconds:.3g} s, "
                         f"score / that {best.seconds / read_seconds:.1f}×"),
-            Figure("peak memory of perfpay score", max(r.peak for r in runs) / MiB, "MiB", "<", TARGETS["peak_mib"]),
+            Figure("peak memory of perfpay score", memory.peak / MiB, "MiB", "<", TARGETS["peak_mib"],
+                   note="with its writer process, on a run of its own"),
         ]
         facts = {"month": MONTH, "people": args.people, "scored": scored,
                  "departments": [p.parent.name for p in written], "files": len(tables), "rows": rows,
