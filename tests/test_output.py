@@ -266,3 +266,40 @@ def test_an_error_while_staging_stops_the_writer_process(tmp_path, forking):
     with pytest.raises(ProcessLookupError):          # killed and reaped: no such process any more
         os.kill(writer, 0)
     assert not list(out.iterdir())
+
+
+def pid_writer(log, text, then=None):
+    """A writer (as write_all takes them) that notes its process in `log`, then writes `text`."""
+    def write(path):
+        with open(log, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        if then is not None:
+            then()
+        path.write_text(text)
+    return write
+
+
+def test_the_writers_are_shared_with_a_writer_process(tmp_path, forking):
+    log, out = tmp_path / "pids", tmp_path / "out"
+    files = {out / "d" / f"s{i}.xlsx": pid_writer(log, f"statement {i}", then=lambda: time.sleep(0.2))
+             for i in range(6)}
+    files[out / "table.csv"] = cells(5, "x")
+    write_all(files)
+    assert [(out / "d" / f"s{i}.xlsx").read_text() for i in range(6)] == [f"statement {i}" for i in range(6)]
+    assert (out / "table.csv").read_bytes() == pandas_bytes(files[out / "table.csv"], tmp_path)
+    by = printers(log)
+    assert len(by) == 6 and 0 < by.count(os.getpid()) < 6, "each process took some, each file once"
+
+
+def fail_if_forked(parent=os.getpid()):
+    time.sleep(0.2)
+    if os.getpid() != parent:
+        fail()
+
+
+def test_a_failing_writer_in_the_writer_process_is_named(tmp_path, forking):
+    log, out = tmp_path / "pids", tmp_path / "out"
+    files = {out / f"s{i}.xlsx": pid_writer(log, "ok", then=fail_if_forked) for i in range(4)}
+    with pytest.raises(WriteError, match=r"writing s\d.xlsx failed in the writer process: ValueError"):
+        write_all(files)
+    assert not list(out.iterdir())

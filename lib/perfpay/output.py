@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import multiprocessing
 import os
 import shutil
 import signal
@@ -204,10 +205,12 @@ class Staging:
     places together by commit(), or all thrown away by discard(). As a context manager it commits
     when its block ends and discards when the block raises.
 
-    A table of `fork_rows` rows or more is handed to a forked copy of this process as soon as it
-    is added, one table at a time, while this process goes on (scoring the next department, say).
-    The rest is written here at commit: tables largest first, then writers in the order added.
-    Where no process can be forked (see can_fork), or with fork_rows=None, everything is written here.
+    A forked copy of this process (one at a time) takes work off this one, so that both cores
+    write: a table of `fork_rows` rows or more as soon as it is added, while this process goes on
+    (scoring the next department, say); at commit, what is pending (tables largest first, then
+    the writers, such as the xlsx statements, in the order added) is shared out file by file,
+    each process taking the next file when it is done with one. Where no process can be forked
+    (see can_fork), or with fork_rows=None, everything is written here.
     """
 
     def __init__(self, root: Path, fork_rows: int | None = FORK_ROWS):
@@ -238,12 +241,15 @@ class Staging:
         self._hand_off()
 
     def commit(self) -> None:
-        """Write what is pending, wait for the writer process, move every file into its place."""
+        """Write what is pending, shared with a writer process; wait for it; move every file into
+        its place."""
         try:
-            while self.pending:
-                self._hand_off()
-                if self.pending:
-                    _write(*self.pending.pop(_largest(self.pending, 0)))
+            jobs = [self.pending.pop(_largest(self.pending, 0)) for _ in range(len(self.pending))]
+            numbers = Numbers(len(jobs))
+            while (i := numbers.take()) is not None:
+                if numbers.left() and self.fork_rows is not None and can_fork() and self._finish(wait=False):
+                    self.child = Writer(jobs, numbers.take)      # takes the next numbers, as this one does
+                _write(*jobs[i])
             self._finish(wait=True)
             for staged, final in self.places:
                 final.parent.mkdir(parents=True, exist_ok=True)
@@ -261,11 +267,12 @@ class Staging:
     def _hand_off(self) -> None:
         """Give the largest pending table of fork_rows rows or more to a new writer process when
         none is busy."""
-        if self.fork_rows is None or not self._finish(wait=False):
+        if self.fork_rows is None or not self._finish(wait=False) or not can_fork():
             return
         at = _largest(self.pending, self.fork_rows)
-        if at is not None and can_fork():
-            self.child = Writer(*self.pending.pop(at))
+        if at is not None:
+            job = iter([0])
+            self.child = Writer([self.pending.pop(at)], lambda: next(job, None))
 
     def _finish(self, wait: bool) -> bool:
         """True when no writer process is busy (after waiting for it, with `wait`); raises its error."""
@@ -297,23 +304,45 @@ def _write(path: Path, value) -> None:
             fh.writelines(csv_parts(value))
 
 
-class Writer:
-    """A forked copy of this process that writes one file, then exits at once (no clean-up: the
-    parent's buffers and exit handlers are the parent's). Its error comes back through a pipe."""
+class Numbers:
+    """The numbers 0 to n-1, each taken once, by this process or its forked writer process."""
 
-    def __init__(self, path: Path, value):
-        self.path = path
+    def __init__(self, n: int):
+        self.n = n
+        self.next = multiprocessing.Value("q", 0)       # shared memory, with a lock
+
+    def take(self) -> int | None:
+        with self.next.get_lock():
+            taken = self.next.value
+            self.next.value = min(taken + 1, self.n)
+        return taken if taken < self.n else None
+
+    def left(self) -> int:
+        with self.next.get_lock():
+            return self.n - self.next.value
+
+
+class Writer:
+    """A forked copy of this process that writes files of `jobs`, those whose numbers it takes
+    with `take` (None: no more), then exits at once (no clean-up: the parent's buffers and exit
+    handlers are the parent's). What went wrong comes back through a pipe."""
+
+    def __init__(self, jobs: list[tuple[Path, object]], take):
+        self.names = [path.name for path, _ in jobs]
         read, write = os.pipe()
         with warnings.catch_warnings():                 # pyarrow's own threads are about, idle
             warnings.simplefilter("ignore", DeprecationWarning)
             pid = os.fork()
         if pid == 0:                                    # the child
-            code = 0
+            code, failed = 0, self.names[0]
             try:
                 os.close(read)
-                _write(path, value)
+                while (i := take()) is not None:
+                    failed = jobs[i][0].name
+                    _write(*jobs[i])
             except BaseException as error:              # noqa: BLE001 - every failure goes to the parent
-                os.write(write, f"{type(error).__name__}: {error}".encode("utf-8", "replace")[:4000])
+                said = f"writing {failed} failed in the writer process: {type(error).__name__}: {error}"
+                os.write(write, said.encode("utf-8", "replace")[:4000])
                 code = 1
             finally:
                 os._exit(code)
@@ -330,9 +359,9 @@ class Writer:
         self.pid = None
         if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
             return ""
-        how = said or (f"stopped by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
-                       else f"exit status {os.WEXITSTATUS(status)}")
-        return f"writing {self.path.name} failed in the writer process: {how}"
+        how = (f"stopped by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+               else f"ended with exit status {os.WEXITSTATUS(status)}")
+        return said or f"the writer process ({', '.join(self.names[:3])}{', …' * (len(self.names) > 3)}) was {how}"
 
     def stop(self) -> None:
         """Kill the process if it still runs, and reap it."""
