@@ -244,10 +244,12 @@ class Staging:
         """Write what is pending, shared with a writer process; wait for it; move every file into
         its place."""
         try:
-            jobs = [self.pending.pop(_largest(self.pending, 0)) for _ in range(len(self.pending))]
+            tables = sorted((job for job in self.pending if not callable(job[1])), key=lambda job: -len(job[1]))
+            jobs = tables + [job for job in self.pending if callable(job[1])]
+            self.pending = []
             numbers = Numbers(len(jobs))
             while (i := numbers.take()) is not None:
-                if numbers.left() and self.fork_rows is not None and can_fork() and self._finish(wait=False):
+                if numbers.left() and self._can_start():
                     self.child = Writer(jobs, numbers.take)      # takes the next numbers, as this one does
                 _write(*jobs[i])
             self._finish(wait=True)
@@ -267,12 +269,15 @@ class Staging:
     def _hand_off(self) -> None:
         """Give the largest pending table of fork_rows rows or more to a new writer process when
         none is busy."""
-        if self.fork_rows is None or not self._finish(wait=False) or not can_fork():
-            return
-        at = _largest(self.pending, self.fork_rows)
-        if at is not None:
-            job = iter([0])
-            self.child = Writer([self.pending.pop(at)], lambda: next(job, None))
+        big = [i for i, (_, value) in enumerate(self.pending)
+               if not callable(value) and self.fork_rows is not None and len(value) >= self.fork_rows]
+        if big and self._can_start():
+            at = max(big, key=lambda i: len(self.pending[i][1]))
+            self.child = Writer([self.pending.pop(at)], Numbers(1).take)
+
+    def _can_start(self) -> bool:
+        """True when a writer process may start: forking is on and safe, and none is busy."""
+        return self.fork_rows is not None and can_fork() and self._finish(wait=False)
 
     def _finish(self, wait: bool) -> bool:
         """True when no writer process is busy (after waiting for it, with `wait`); raises its error."""
@@ -285,15 +290,6 @@ class Staging:
         if error:
             raise WriteError(error)
         return True
-
-
-def _largest(jobs: list, rows: int) -> int | None:
-    """Where in `jobs` the longest table of at least `rows` rows is; with rows=0, else the first
-    writer. None when there is neither."""
-    tables = [(len(value), -i) for i, (_, value) in enumerate(jobs) if not callable(value) and len(value) >= rows]
-    if tables:
-        return -max(tables)[1]
-    return 0 if rows == 0 and jobs else None
 
 
 def _write(path: Path, value) -> None:
