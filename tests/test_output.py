@@ -303,3 +303,14 @@ def test_a_failing_writer_in_the_writer_process_is_named(tmp_path, forking):
     with pytest.raises(WriteError, match=r"writing s\d.xlsx failed in the writer process: ValueError"):
         write_all(files)
     assert not list(out.iterdir())
+
+
+def test_a_count_left_locked_by_a_killed_process_is_an_error_not_a_hang(monkeypatch):
+    from perfpay.output import Numbers
+
+    numbers = Numbers(3)
+    assert [numbers.take(), numbers.left(), numbers.take(), numbers.take(), numbers.take()] == [0, 2, 1, 2, None]
+    monkeypatch.setattr(Numbers, "WAIT", 0.1)
+    numbers.lock.acquire()                          # as a writer process killed while taking a number
+    with pytest.raises(WriteError, match="stayed locked"):
+        numbers.take()

@@ -250,7 +250,7 @@ class Staging:
             numbers = Numbers(len(jobs))
             while (i := numbers.take()) is not None:
                 if numbers.left() and self._can_start():
-                    self.child = Writer(jobs, numbers.take)      # takes the next numbers, as this one does
+                    self.child = Writer(jobs, numbers)          # takes the next numbers, as this one does
                 _write(*jobs[i])
             self._finish(wait=True)
             for staged, final in self.places:
@@ -273,7 +273,7 @@ class Staging:
                if not callable(value) and self.fork_rows is not None and len(value) >= self.fork_rows]
         if big and self._can_start():
             at = max(big, key=lambda i: len(self.pending[i][1]))
-            self.child = Writer([self.pending.pop(at)], Numbers(1).take)
+            self.child = Writer([self.pending.pop(at)], Numbers(1))
 
     def _can_start(self) -> bool:
         """True when a writer process may start: forking is on and safe, and none is busy."""
@@ -303,28 +303,42 @@ def _write(path: Path, value) -> None:
 class Numbers:
     """The numbers 0 to n-1, each taken once, by this process or its forked writer process."""
 
+    WAIT = 60       # seconds; the lock is held for microseconds, unless its holder was killed holding it
+
     def __init__(self, n: int):
         self.n = n
-        self.next = multiprocessing.Value("q", 0)       # shared memory, with a lock
+        self.next = multiprocessing.RawValue("q", 0)   # shared memory
+        self.lock = multiprocessing.Lock()
 
     def take(self) -> int | None:
-        with self.next.get_lock():
+        with self._locked():
             taken = self.next.value
             self.next.value = min(taken + 1, self.n)
         return taken if taken < self.n else None
 
     def left(self) -> int:
-        with self.next.get_lock():
+        with self._locked():
             return self.n - self.next.value
+
+    @contextlib.contextmanager
+    def _locked(self):
+        if not self.lock.acquire(timeout=self.WAIT):
+            raise WriteError(f"the count of files shared with the writer process stayed locked for {self.WAIT} s: "
+                             "the other process stopped while holding it; run the command again")
+        try:
+            yield
+        finally:
+            self.lock.release()
 
 
 class Writer:
-    """A forked copy of this process that writes files of `jobs`, those whose numbers it takes
-    with `take` (None: no more), then exits at once (no clean-up: the parent's buffers and exit
-    handlers are the parent's). What went wrong comes back through a pipe."""
+    """A forked copy of this process that writes the files of `jobs` whose numbers it takes from
+    `numbers`, then exits at once (no clean-up: the parent's buffers and exit handlers are the
+    parent's). What went wrong comes back through a pipe. `numbers` is kept here until the
+    process is reaped: freed, its shared memory could be handed to the next Numbers."""
 
-    def __init__(self, jobs: list[tuple[Path, object]], take):
-        self.names = [path.name for path, _ in jobs]
+    def __init__(self, jobs: list[tuple[Path, object]], numbers: Numbers):
+        self.names, self.numbers = [path.name for path, _ in jobs], numbers
         read, write = os.pipe()
         with warnings.catch_warnings():                 # pyarrow's own threads are about, idle
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -333,7 +347,7 @@ class Writer:
             code, failed = 0, self.names[0]
             try:
                 os.close(read)
-                while (i := take()) is not None:
+                while (i := numbers.take()) is not None:
                     failed = jobs[i][0].name
                     _write(*jobs[i])
             except BaseException as error:              # noqa: BLE001 - every failure goes to the parent
@@ -352,7 +366,7 @@ class Writer:
             return False
         with os.fdopen(self.pipe, "rb") as pipe:
             said = pipe.read().decode("utf-8", "replace")
-        self.pid = None
+        self.pid = self.numbers = None
         if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
             return ""
         how = (f"stopped by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
@@ -368,4 +382,4 @@ class Writer:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
         os.close(self.pipe)
-        self.pid = None
+        self.pid = self.numbers = None
