@@ -95,13 +95,13 @@ def measured(cmd: list[str], cwd=ROOT, env=None, whole_tree: bool = False) -> Ru
         t0 = time.perf_counter()
         p = subprocess.Popen([str(c) for c in cmd], cwd=cwd, env=env, stdout=out, stderr=err, text=True)
         sampled, stop = [0], threading.Event()
-        sampler = threading.Thread(target=_sample_pss, args=(p.pid, sampled, stop), daemon=True)
-        if whole_tree:
+        sampler = threading.Thread(target=_sample_pss, args=(p.pid, sampled, stop), daemon=True) if whole_tree else None
+        if sampler:
             sampler.start()
         _, status, usage = os.wait4(p.pid, 0)
         seconds = time.perf_counter() - t0
-        stop.set()
-        if whole_tree:
+        if sampler:
+            stop.set()
             sampler.join()
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)

@@ -24,12 +24,10 @@ def score_files(params, inputs, period, departments, out, results: dict | None =
     from .scorecard import explain_table, score, scores_table
 
     period = Period.parse(period)
-    made, said = {}, {}
+    made, said, scored = {}, {}, {}
     people = inputs.roster["department"].value_counts()
     for dept in sorted(departments, key=lambda d: -people.get(d, 0)):
-        result = score(params, inputs, period, dept)
-        if results is not None:
-            results[dept] = result
+        scored[dept] = result = score(params, inputs, period, dept)
         table = scores_table(result)
         made[dept] = {Path(out) / dept / "scores.csv": table, Path(out) / dept / "explain.csv": explain_table(result)}
         if add is not None:
@@ -38,6 +36,8 @@ def score_files(params, inputs, period, departments, out, results: dict | None =
         grades = table["grade"].value_counts().to_dict() if len(table) else {}
         said[dept] = [*(f"{dept}: {note}" for note in result.notes),
                       f"{dept}: {len(table)} people scored for {period}; grades {grades}"]
+    if results is not None:                     # in the order asked for, as the files and messages
+        results.update((dept, scored[dept]) for dept in departments)
     files = {path: frame for dept in departments for path, frame in made[dept].items()}
     return files, [m for dept in departments for m in said[dept]]
 
