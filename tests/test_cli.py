@@ -90,6 +90,25 @@ def test_bad_period_is_a_clear_error(tmp_path):
     assert r.returncode == 2 and "month 13" in r.stderr
 
 
+def test_the_command_runs_exit_handlers_and_waits_for_threads(tmp_path):
+    """run() leaves without freeing every table one by one, but after the exit handlers, with its
+    output flushed and its exit code; a thread still running is waited for, as by a usual exit."""
+    done = tmp_path / "thread-done"
+    script = ("import atexit, sys, threading, time\n"
+              "atexit.register(lambda: print('handlers ran', file=sys.stderr))\n"
+              "mode, done, folder = sys.argv[1:]\n"
+              "if mode == 'thread':\n"
+              "    threading.Thread(target=lambda: (time.sleep(0.5), open(done, 'w').close())).start()\n"
+              "sys.argv[1:] = ['score', '--period', '2026-13', '--inputs', folder]\n"
+              "from perfpay.cli import run\n"
+              "run()\n")
+    for mode in ("alone", "thread"):
+        r = subprocess.run([sys.executable, "-c", script, mode, str(done), str(inputs(tmp_path))],
+                           capture_output=True, text=True, encoding="utf-8")
+        assert r.returncode == 2 and "month 13" in r.stderr and "handlers ran" in r.stderr, (mode, r.stderr)
+        assert done.exists() == (mode == "thread")
+
+
 def test_check_passes_on_clean_inputs(tmp_path):
     r = perfpay("check", "--period", "2026-07", "--inputs", str(inputs(tmp_path)), "--params", str(ROOT / "params"))
     assert r.returncode == 0, r.stdout + r.stderr

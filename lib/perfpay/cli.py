@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
+import os
 import sys
+import threading
 from pathlib import Path
 
 from .errors import PerfpayError
@@ -186,5 +190,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def run() -> None:
+    """The `perfpay` command: main(), then an exit that runs the exit handlers (atexit: logging,
+    multiprocessing, temporary folders) but does not free the tables object by object on the way
+    out (0.1-0.2 s after scoring 100,000 people). With another thread still running, the usual exit."""
+    code = main()
+    if threading.active_count() > 1:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
