@@ -118,6 +118,19 @@ def test_other_types_go_to_pandas(tmp_path):
         assert_same(frame[[column]].assign(text=["a,b", None]), tmp_path)
 
 
+def test_pyarrow_text_columns(tmp_path):
+    """string[pyarrow] columns (the explanation's sources) are written as they are, missing empty."""
+    values = TRICKY + [None, "中文,逗号", ""]
+    frame = pd.DataFrame({"source": pd.array(values, dtype="string[pyarrow]"),
+                          "text": np.array(values[::-1], dtype=object), "n": np.arange(len(values))})
+    assert fast_path_fits(frame)
+    assert_same(frame, tmp_path)
+    assert_same(frame[["source"]], tmp_path)                 # alone: a row whose only field is empty is quoted
+    assert_same(frame.iloc[[5, 2, 5]], tmp_path)
+    assert_same(frame.iloc[:0], tmp_path)
+    assert not fast_path_fits(pd.DataFrame({"s": pd.array(["a"], dtype="string[python]")}))   # pandas writes it
+
+
 def test_index_is_left_out(tmp_path):
     frame = pd.DataFrame({"a": ["x", "y,z", None]}, index=[10, 5, 7]).iloc[[2, 0]]
     assert_same(frame, tmp_path)

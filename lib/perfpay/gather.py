@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .cards import RATER_ROLES, Card
 from .distinct import factorize
@@ -21,6 +23,7 @@ from .exact import CENT, MICRO, cents, half_up, ints64, present
 from .inputs.load import Memo, column_of
 from .periods import Period
 from .rules import Columns
+from .texts import arrow_text, blank, choose, file_rows, join, pick
 
 ID = "employee_id"
 MEASURED = ("step", "proportional", "per_unit", "scaled_rating")
@@ -172,15 +175,15 @@ class Tables:
         self.parts = [{"actual": actual[g], "target": target[g], "rated": ratings[g], "adjusted": adjustments[g],
                        "events": counts[g]} for g in range(len(bases))]
 
-    def source_names(self, table: str) -> np.ndarray | None:
+    def source_names(self, table: str) -> pa.Array | None:
         """'file:row' (or the computed source) of every row of the frame, then "" (None: no sources)."""
         kept = self.__dict__.setdefault("_sources", {})
         if table not in kept:
             frame = getattr(self, table)["frame"]
             if "src" in frame:                  # computed actuals (perfpay.load) say where they come from
-                kept[table] = np.r_[frame["src"].to_numpy(dtype=object), np.array([""], dtype=object)]
+                kept[table] = pa.concat_arrays([arrow_text(frame["src"]), blank(1)])
             elif "_file" in frame and len(frame):
-                kept[table] = np.r_[source_names(self.inputs, table, self.memo), np.array([""], dtype=object)]
+                kept[table] = pa.concat_arrays([source_names(self.inputs, table, self.memo), blank(1)])
             else:
                 kept[table] = None
         return kept[table]
@@ -462,31 +465,31 @@ class Gathered:
         why = (rows["reason"].astype(str) + " (" + rows["approved_by"].astype(str) + ")").to_numpy(dtype=object)
         return join_groups(a["flat"][mine] % n, why, n, "; ")
 
-    def sources(self, j: int) -> np.ndarray:
-        """'file:row file:row' of the actual and the target of indicator j, per row."""
+    def sources(self, j: int) -> pa.Array:
+        """'file:row file:row' of the actual and the target of indicator j, per row (pyarrow text)."""
         tables = self.tables
         a = _source_text(tables, "actuals", self.actual["source"][j])
         t = _source_text(tables, "targets", self.target["source"][j])
         if tables.lead_space():
-            return pd.Series(a + " " + t).str.strip().to_numpy(dtype=object)
+            joined = join(a, t, sep=" ").to_numpy(zero_copy_only=False)
+            return arrow_text(pd.Series(joined, dtype=object).str.strip())
         has_a, has_t = _given(tables, "actuals", a, self.actual["source"][j]), \
             _given(tables, "targets", t, self.target["source"][j])
         if not has_t.any():
             return a
         if not has_a.any():
             return t
-        out = np.where(has_a, a, t)
-        both = np.flatnonzero(has_a & has_t)
-        out[both] = a[both] + " " + t[both]
-        return out
+        out = choose(has_a, a, t)
+        both = has_a & has_t
+        return choose(both, join(a, t, sep=" "), out) if both.any() else out
 
 
-def _given(tables: Tables, table: str, text: np.ndarray, source: np.ndarray) -> np.ndarray:
+def _given(tables: Tables, table: str, text: pa.Array, source: np.ndarray) -> np.ndarray:
     """Rows with a source text (not "")."""
     has = source >= 0
     if "src" in getattr(tables, table)["frame"]:           # a computed actual's source may be ""
         at = np.flatnonzero(has)
-        has[at] = text[at] != ""
+        has[at] = pc.not_equal(pick(text, at), "").to_numpy(zero_copy_only=False)
     return has
 
 
@@ -513,26 +516,23 @@ def join_groups(codes: np.ndarray, texts: np.ndarray, groups: int, sep: str, ski
     return out
 
 
-def _source_text(tables: Tables, table: str, source: np.ndarray) -> np.ndarray:
-    """'file:row' of the table rows in `source` ("" for -1)."""
+def _source_text(tables: Tables, table: str, source: np.ndarray) -> pa.Array:
+    """'file:row' of the table rows in `source` ("" for -1), as pyarrow text."""
     t = getattr(tables, table)
     names = tables.source_names(table)
     if names is None:
-        return np.full(len(source), "", dtype=object)
+        return blank(len(source))
     rows = np.full(len(source), len(names) - 1)       # the last name: ""
     at = np.flatnonzero(source >= 0)
     rows[at] = _frame_rows(t, source[at])
-    return np.take(names, rows)
+    return pick(names, rows)
 
 
-def source_names(inputs, table: str, memo: Memo) -> np.ndarray:
-    """'file:row' of every row of an input frame."""
+def source_names(inputs, table: str, memo: Memo) -> pa.Array:
+    """'file:row' of every row of an input frame, as pyarrow text."""
     def make():
         frame = getattr(inputs, table)
-        file, files = pd.factorize(frame["_file"].to_numpy(dtype=object), use_na_sentinel=False)
-        files = pd.Series(files, dtype=object).astype(str).to_numpy(dtype=object)
-        line = pd.Series(frame["_row"].to_numpy()).astype(str).to_numpy(dtype=object)
-        return files[file] + ":" + line
+        return file_rows(frame["_file"], frame["_row"].to_numpy())
     return memo.get(("sources", table), _on(inputs, (table, "_file"), (table, "_row")), make)
 
 

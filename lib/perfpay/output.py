@@ -3,8 +3,9 @@
 CSV text is made column by column with numpy and pyarrow, and is byte for byte what
 `frame.to_csv(path, index=False, encoding="utf-8-sig")` writes: the same quoting (QUOTE_MINIMAL,
 which quotes a field holding `,`, `"` or a newline, and a row whose only field is empty), None
-and NaN as empty, floats in object columns as repr(), anything else as str(). Frames with a column
-type not handled here (dates, categories, pandas' nullable types) are written by pandas itself.
+and NaN as empty, floats in object columns as repr(), anything else as str(); pyarrow text
+columns (string[pyarrow]) as they are, missing values empty. Frames with a column type not
+handled here (dates, categories, pandas' other nullable types) are written by pandas itself.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import pyarrow.compute as pc
 
 from .distinct import first_codes, same_objects
 from .errors import WriteError
+from .texts import arrow_text
 
 TEXT = pa.large_string()
 ROWS_PER_CHUNK = 10_000
@@ -64,7 +66,8 @@ def csv_parts(frame: pd.DataFrame):
     yield frame.iloc[:0].to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
     if len(frame) == 0:
         return
-    columns = [column_fields(frame.iloc[:, i].to_numpy()) for i in range(frame.shape[1])]
+    columns = [column_fields(frame.iloc[:, i].array if _arrow_text(frame.dtypes.iloc[i]) else frame.iloc[:, i].to_numpy())
+               for i in range(frame.shape[1])]
     if len(columns) == 1:                       # csv quotes a row whose only field is empty
         codes, fields = columns[0]
         columns = [(codes, pc.if_else(pc.equal(fields, ""), text('""'), fields))]
@@ -72,8 +75,12 @@ def csv_parts(frame: pd.DataFrame):
         yield rows_bytes([fields.take(pa.array(codes[start:start + ROWS_PER_CHUNK])) for codes, fields in columns])
 
 
-def column_fields(values: np.ndarray) -> tuple[np.ndarray, pa.Array]:
-    """One column as codes into its distinct CSV fields: fields.take(codes) is the column."""
+def column_fields(values) -> tuple[np.ndarray, pa.Array]:
+    """One column as codes into its distinct CSV fields: fields.take(codes) is the column.
+    A pyarrow text column is taken as it is, one field per row."""
+    if isinstance(values, pd.arrays.ArrowStringArray):
+        fields = arrow_text(values)                # missing values empty
+        return np.arange(len(fields)), quote(fields)
     kind = values.dtype.kind
     if kind == "O":
         codes, firsts = same_objects(values)
@@ -91,10 +98,15 @@ def text(value: str) -> pa.Scalar:
 
 
 def fast_path_fits(frame: pd.DataFrame) -> bool:
-    """True when every column is a plain numpy object, int, bool or float column."""
+    """True when every column is a plain numpy object, int, bool or float column, or pyarrow text."""
     if frame.shape[1] == 0 or isinstance(frame.columns, pd.MultiIndex):
         return False
-    return all(isinstance(t, np.dtype) and t.kind in "Oiubf" for t in frame.dtypes)
+    return all((isinstance(t, np.dtype) and t.kind in "Oiubf") or _arrow_text(t) for t in frame.dtypes)
+
+
+def _arrow_text(dtype) -> bool:
+    """string[pyarrow]: text that pyarrow holds."""
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
 
 
 def column_text(values: np.ndarray) -> pa.Array:

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .cards import Card
 from .exact import CENT, cents, decimals, half_up, obj, to_decimal
 from .gather import Base, Gathered, Tables, codes, join_groups, memo_of, roster_codes, roster_dates
 from .periods import Period
 from .rules import Columns, limit_note, limits, raw_points
+from .texts import blank, column
 
 ID = "employee_id"
 KEY = ["period", ID]        # one scored row: a person in a unit (a month or a quarter)
@@ -417,7 +419,8 @@ def _explain_units(scored: list[Scored], units: dict, roster: pd.DataFrame, wher
     size = sum(s.base.n * len(s.card.indicators) for s in scored) + len(units["total_c"])
     unit_row = np.empty(size, dtype=np.int64)
     text = {c: np.empty(size, dtype=object) for c in ["card", "section", "indicator_key", "indicator", "rule",
-                                                        "inputs", "note", "flag", "source", "reference"]}
+                                                        "inputs", "note", "flag", "reference"]}
+    sources = []                                              # pyarrow text, block by block
     number = {c: np.empty(size, dtype=np.int64) for c in ["max_points_c", "raw_c", "points_c"]}
     at, first = 0, 0
     for s in scored:
@@ -436,7 +439,7 @@ def _explain_units(scored: list[Scored], units: dict, roster: pd.DataFrame, wher
             np.take(note, codes, out=text["note"][rows], mode="clip")
             np.take(given, codes, out=text["inputs"][rows], mode="clip")
             text["flag"][rows] = s.flags[j]
-            text["source"][rows] = g.sources(j)
+            sources.append(g.sources(j))
             number["max_points_c"][rows] = cents(ind.points)
             number["raw_c"][rows], number["points_c"][rows] = s.raw[j], s.points[j]
             at += n
@@ -444,7 +447,8 @@ def _explain_units(scored: list[Scored], units: dict, roster: pd.DataFrame, wher
     rows = slice(at, size)                                    # the totals, one per unit row
     unit_row[rows] = np.arange(size - at)
     for c, value in TOTAL.items():
-        (number if c in number else text)[c][rows] = value
+        if c != "source":
+            (number if c in number else text)[c][rows] = value
     text["card"][rows] = units["card"]
     number["raw_c"][rows] = np.concatenate([np.vstack(s.points).sum(axis=0) for s in scored])
     number["points_c"][rows] = units["total_c"]
@@ -460,8 +464,10 @@ def _explain_units(scored: list[Scored], units: dict, roster: pd.DataFrame, wher
     data = {"period": units["period"][unit_row], ID: units[ID][unit_row],
             **{c: values(roster[c], person) for c in PEOPLE}}
     for c in ["card", "section", "indicator_key", "indicator", "max_points_c", "rule", "inputs", "raw_c", "points_c",
-              "note", "flag", "source", "reference"]:
+              "note", "flag", "reference"]:
         data[c] = number[c] if c in number else text[c]
+    data["source"] = column(pa.concat_arrays([*sources, blank(size - at)]))
+    data["reference"] = data.pop("reference")                 # the last column, as in every explanation
     return pd.DataFrame(data, copy=False)
 
 
@@ -530,7 +536,7 @@ def _explain_rows(s: Scored) -> pd.DataFrame:
         "points_c": np.concatenate(s.points),
         "note": np.concatenate(notes),
         "flag": np.concatenate(s.flags),
-        "source": np.concatenate(sources),
+        "source": column(pa.concat_arrays(sources)),
         "reference": each([i.reference for i in inds]),
     }, copy=False)
 
@@ -562,7 +568,7 @@ def _total_rows(columns, units: pd.DataFrame, raw: np.ndarray, scores: pd.DataFr
     out["rule"] = "total"
     out["inputs"] = ""
     out["flag"] = ""
-    out["source"] = ""
+    out["source"] = column(blank(len(out)))
     out["reference"] = "SPEC 3.3 (total, grade); SPEC 2 (roll-up)"
     return out[columns]
 
@@ -594,5 +600,7 @@ def explain_table(s: Scores) -> pd.DataFrame:
     out["inputs"] = f["inputs"].to_numpy().copy()
     out["raw_points"] = decimals(f["raw_c"])
     out["points"] = decimals(f["points_c"])
-    out.update({c: f[c].to_numpy().copy() for c in ["note", "flag", "source", "reference"]})
+    out.update({c: f[c].to_numpy().copy() for c in ["note", "flag"]})
+    out["source"] = f["source"].array.copy()                # pyarrow text (string[pyarrow])
+    out["reference"] = f["reference"].to_numpy().copy()
     return pd.DataFrame(out, index=f.index, copy=False)

@@ -13,6 +13,7 @@ from decimal import Decimal
 import pandas as pd
 
 from ..errors import ParamsError
+from ..texts import column, file_rows
 
 ID = "employee_id"
 LEVELS = ("person", "team")
@@ -84,12 +85,12 @@ def computed_actuals(kpis: pd.DataFrame, roster: pd.DataFrame, wanted: pd.DataFr
 def merge_actuals(typed: pd.DataFrame, computed: pd.DataFrame) -> pd.DataFrame:
     """Typed-in actuals plus the computed ones nobody typed in; every row keeps a `src`."""
     key = ["period", ID, "indicator"]
-    typed = typed.assign(src=typed["_file"].astype(str) + ":" + typed["_row"].astype(str))
+    typed = typed.assign(src=column(file_rows(typed["_file"], typed["_row"].to_numpy())))
     if computed.empty:
         return typed
     both = typed[key].merge(computed[[*key, "src"]], on=key, how="left")["src"]
     set_aside = both.notna().to_numpy()
-    typed.loc[set_aside, "src"] = (typed.loc[set_aside, "src"] + " (typed in; wins over the computed "
+    typed.loc[set_aside, "src"] = (typed.loc[set_aside, "src"].to_numpy(dtype=object) + " (typed in; wins over the computed "
                                    + both[set_aside].str.replace("^computed ", "", regex=True).to_numpy() + ")")
     fresh = computed.merge(typed[key], on=key, how="left", indicator=True)
     fresh = fresh[fresh["_merge"] == "left_only"].drop(columns=["_merge", "kpi_note"])

@@ -1,0 +1,48 @@
+"""pyarrow text helpers behind the explanation's sources (perfpay.texts)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from perfpay.texts import arrow_text, blank, choose, column, file_rows, join, pick
+
+
+def test_file_rows_name_each_row():
+    got = file_rows(pd.Series(["2026-07/实绩.csv", "a b.csv", "2026-07/实绩.csv"]), np.array([2, 10, 490877]))
+    assert got.to_pylist() == ["2026-07/实绩.csv:2", "a b.csv:10", "2026-07/实绩.csv:490877"]
+    assert file_rows(pd.Series([], dtype=object), np.array([], dtype=np.int64)).to_pylist() == []
+
+
+def test_text_from_any_column_missing_empty():
+    for values in (np.array(["a", None, "c"], dtype=object), pd.Series(["a", None, "c"], dtype="string[pyarrow]"),
+                   pd.Series(["a", np.nan, "c"]), pa.chunked_array([["a"], [None, "c"]])):
+        assert arrow_text(values).to_pylist() == ["a", "", "c"]
+
+
+def test_pick_choose_join_and_blank():
+    a, t = arrow_text(pd.Series(["x.csv:2", "", "x.csv:4"])), arrow_text(pd.Series(["t.csv:9", "t.csv:8", ""]))
+    assert pick(a, np.array([2, 2, 0])).to_pylist() == ["x.csv:4", "x.csv:4", "x.csv:2"]
+    assert join(a, t, sep=" ").to_pylist() == ["x.csv:2 t.csv:9", " t.csv:8", "x.csv:4 "]
+    assert choose(np.array([True, False, True]), a, t).to_pylist() == ["x.csv:2", "t.csv:8", "x.csv:4"]
+    assert blank(3).to_pylist() == ["", "", ""] and len(blank(0)) == 0
+    col = column(a)
+    assert col.dtype == "string[pyarrow]" and list(col) == ["x.csv:2", "", "x.csv:4"]
+
+
+def test_the_explanation_sources_are_pyarrow_text_by_month_and_rolled_up():
+    from perfpay.load import load
+    from perfpay.params import load_params
+    from perfpay.scorecard import explain_table, score
+
+    from conftest import ROOT
+
+    params = load_params(ROOT / "params")
+    inputs = load(ROOT / "inputs", params, "2026Q3")
+    for period in ("2026-07", "2026Q3"):                    # units alone; months rolled up to a quarter
+        explain = score(params, inputs, period).explain
+        assert explain["source"].dtype == "string[pyarrow]" and explain["source"].notna().all()
+        assert explain["source"].str.contains(r"\.csv:\d+").any()
+        assert (explain.loc[explain["rule"] == "total", "source"] == "").all()
+        assert list(explain_table(score(params, inputs, period)).columns)[-2:] == ["source", "reference"]
