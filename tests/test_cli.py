@@ -109,6 +109,16 @@ def test_the_command_runs_exit_handlers_and_waits_for_threads(tmp_path):
         assert done.exists() == (mode == "thread")
 
 
+def test_a_profiler_still_reports_on_the_command(tmp_path):
+    """Under a profiler, which writes its report after the program, the command exits as usual."""
+    report = tmp_path / "profile.out"
+    r = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(report), "-m", "perfpay.cli", "check",
+                        "--period", "2026-07", "--inputs", str(inputs(tmp_path)), "--params", str(ROOT / "params")],
+                       capture_output=True, text=True, encoding="utf-8")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert report.stat().st_size > 0
+
+
 def test_check_passes_on_clean_inputs(tmp_path):
     r = perfpay("check", "--period", "2026-07", "--inputs", str(inputs(tmp_path)), "--params", str(ROOT / "params"))
     assert r.returncode == 0, r.stdout + r.stderr
