@@ -127,7 +127,7 @@ def _arrow_grid(text: str, data: bytes | memoryview | None, sep: str, width: int
     if table.num_columns > width or not all(pa.types.is_string(t) for t in table.schema.types):
         return None
     columns = {j: _stripped_column(col) for j, col in enumerate(table.columns)}
-    return pd.DataFrame(columns, index=range(1, table.num_rows + 1), dtype=object)
+    return pd.DataFrame(columns, index=range(1, table.num_rows + 1), dtype=object, copy=False)
 
 
 def _stripped_column(column) -> np.ndarray:
@@ -305,7 +305,7 @@ def read_source(file, sheet, table_name, grid: pd.DataFrame, report: Report):
         return None
 
     frame = pd.DataFrame({c: data[columns[c]].to_numpy(dtype=object) if c in columns else ""
-                          for c in table.column_names}, index=range(len(data)), dtype=object)
+                          for c in table.column_names}, index=range(len(data)), dtype=object, copy=False)
     frame["_file"] = file
     frame["_sheet"] = sheet
     frame["_row"] = data.index.to_numpy()
@@ -354,7 +354,7 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """The rows of frames with the same columns, one after the other: pd.concat(ignore_index=True)
     of object columns, without pandas looking at every cell of a column that is all None."""
     return pd.DataFrame({c: np.concatenate([f[c].to_numpy(dtype=object) for f in frames]) for c in frames[0]},
-                        index=range(sum(len(f) for f in frames)), dtype=object)
+                        index=range(sum(len(f) for f in frames)), dtype=object, copy=False)
 
 
 def read_raw(inputs_dir) -> RawTables:
