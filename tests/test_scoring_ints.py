@@ -52,6 +52,32 @@ def test_loaded_inputs_carry_the_integers_of_their_values(loaded):
     assert ("people", "actuals") in kept and ("codes", "actuals", "indicator") in kept
 
 
+@pytest.mark.parametrize("period", ["2026-07", PERIOD, None])    # rows outside a month or a quarter dropped
+def test_codes_handed_over_by_the_checks_are_those_of_a_fresh_factorize(params, period, monkeypatch):
+    from perfpay.distinct import factorize
+    from perfpay.inputs import load as load_module
+
+    handed = []
+    check = load_module._as_factorized
+    monkeypatch.setattr(load_module, "_as_factorized", lambda c, u: handed.append(check(c, u)) or handed[-1])
+    inputs = load_inputs(ROOT / "inputs", params.catalog, period)
+    assert any(handed), "the checks' codes are used"
+    for key, (_, _, got) in inputs.memo.kept.items():
+        if key[0] == "codes" and key[1] != "roster":
+            codes, uniques = factorize(getattr(inputs, key[1])[key[2]].to_numpy(dtype=object))
+            assert np.array_equal(got[0], codes) and list(got[1]) == list(uniques), key
+
+
+def test_codes_as_pandas_numbers_them():
+    from perfpay.inputs.load import _as_factorized
+
+    assert _as_factorized(np.array([0, 1, 0, -1, 2]), np.array(["a", "b", "c"], dtype=object))
+    assert not _as_factorized(np.array([1, 0]), np.array(["a", "b"], dtype=object))       # not in order
+    assert not _as_factorized(np.array([0, 2]), np.array(["a", "b", "c"], dtype=object))  # b dropped
+    assert not _as_factorized(np.array([0, 0]), np.array(["a", "b"], dtype=object))       # b unused
+    assert _as_factorized(np.array([-1], dtype=np.intp), np.array([], dtype=object))
+
+
 def test_scores_the_same_with_or_without_the_kept_integers(params, loaded):
     same_scores(score(params, copy(loaded), PERIOD), score(params, fresh(loaded), PERIOD))
 

@@ -91,9 +91,10 @@ def people_codes(inputs, table: str, memo: Memo | None = None) -> np.ndarray:
     memo = memo or memo_of(inputs)
 
     def make():
-        ids, distinct = factorize(getattr(inputs, table)[ID].to_numpy(dtype=object), use_na_sentinel=False)
-        found = roster_index(inputs, memo).get_indexer(np.asarray(distinct, dtype=object))
-        return found[ids] if len(ids) else np.zeros(0, dtype=np.intp)     # each distinct id looked up once
+        ids, distinct = codes(inputs, table, ID, memo)
+        index = roster_index(inputs, memo)                # each distinct id looked up once; a missing one last
+        found = np.append(index.get_indexer(distinct), index.get_indexer(np.array([None], dtype=object)))
+        return found[ids] if len(ids) else np.zeros(0, dtype=np.intp)
     return memo.get(("people", table), _on(inputs, (table, ID), ("roster", ID)), make)
 
 

@@ -75,6 +75,13 @@ class Checker:
             self._coded[column] = got
         return got[2], got[3]
 
+    def known_codes(self, column: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """coded(column) where a check has already worked it out for the column as it is, else None."""
+        got = self._coded.get(column)
+        if got is None or column not in self.df or got[0] != _place(self.df[column].to_numpy(dtype=object)):
+            return None
+        return got[2], got[3]
+
     def blank(self, column: str) -> pd.Series:
         """Rows whose `column` is "" (an empty cell)."""
         codes, uniques = self.coded(column)

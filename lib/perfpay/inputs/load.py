@@ -210,7 +210,9 @@ def load_inputs(inputs_dir, catalog_for: Callable[[Period], object], period=None
     check_wages(chk["wages"], people)
     check_pools(chk["pools"], people)
 
-    return Inputs(**{t: _output(t, chk[t]) for t in TABLES}, report=report).prepared()
+    inputs = Inputs(**{t: _output(t, chk[t]) for t in TABLES}, report=report)
+    _hand_over_codes(inputs, chk)
+    return inputs.prepared()
 
 
 def empty_output(table: str) -> pd.DataFrame:
@@ -220,6 +222,34 @@ def empty_output(table: str) -> pd.DataFrame:
     if table == "deals":
         out["refund"] = out["refund"].astype(bool)
     return out
+
+
+CODED = ("employee_id", "period", "indicator")       # output columns scoring factorizes (perfpay.gather.codes)
+
+
+def _hand_over_codes(inputs: Inputs, checkers: dict[str, Checker]) -> None:
+    """Give the memo the codes of the output columns that the checks have already worked out (on a
+    table none of whose rows was left out), so that scoring does not factorize them again."""
+    for table, chk in checkers.items():
+        frame = getattr(inputs, table)
+        if chk.bad.any() or frame.empty:
+            continue
+        for column in CODED:
+            got = chk.known_codes(OUTPUT[table].get(column, "")) if column in frame else None
+            if got is not None and _as_factorized(*got):
+                codes, uniques = got
+                inputs.memo.get(("codes", table, column), {(table, column): column_of(inputs, table, column)},
+                                lambda: (codes, np.asarray(uniques, dtype=object)))
+
+
+def _as_factorized(codes: np.ndarray, uniques: np.ndarray) -> bool:
+    """Whether the codes are those pd.factorize gives: each distinct value used, numbered in order of
+    first appearance (codes a check kept after dropping rows may skip some)."""
+    seen = codes[codes >= 0]
+    if not len(seen):
+        return not len(uniques)
+    before = np.maximum.accumulate(np.r_[-1, seen[:-1]])     # the highest code before each row
+    return bool((seen <= before + 1).all()) and int(seen.max()) == len(uniques) - 1
 
 
 def _output(table: str, chk: Checker) -> pd.DataFrame:
