@@ -10,6 +10,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from ..distinct import isna
 from ..periods import Period
 from .checker import Catalogs, Checker
 from .common import check_dates, check_periods, latest_period
@@ -259,7 +260,7 @@ def _output(table: str, chk: Checker) -> pd.DataFrame:
     for name, src in [*OUTPUT[table].items(), *((c, c) for c in SOURCE_COLUMNS)]:
         values = d[src].to_numpy().copy() if src in d else np.full(len(d), None, dtype=object)
         if values.dtype == object and src not in text:
-            values[pd.isna(values)] = None          # NaN as None
+            values[isna(values)] = None             # NaN as None
         columns[name] = values
     if table == "events":
         columns["count"] = columns["count"].astype("int64")

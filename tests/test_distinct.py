@@ -1,0 +1,32 @@
+"""Codes and missing values of object columns, worked out once per distinct object (perfpay.distinct)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from perfpay.distinct import factorize, isna
+
+SHARED = ["a", Decimal("1.5"), Decimal("NaN"), None, float("nan"), pd.NaT, pd.NA, 0, "", np.float64("nan")]
+
+
+@pytest.mark.parametrize("fresh", [0.0, 0.3, 0.9])      # share of entries that are objects of their own
+def test_isna_and_factorize_are_those_of_pandas(fresh):
+    rng = np.random.default_rng(int(fresh * 10))
+    n = 5000
+    values = np.array(SHARED, dtype=object)[rng.integers(0, len(SHARED), n)]
+    own = rng.random(n) < fresh
+    values[own] = [Decimal(int(i)) if i % 3 else str(i) for i in rng.integers(0, 50, int(own.sum()))]
+    np.testing.assert_array_equal(isna(values), pd.isna(values))
+    codes, uniques = factorize(values)
+    expected_codes, expected_uniques = pd.factorize(values)
+    np.testing.assert_array_equal(codes, expected_codes)
+    assert list(map(repr, uniques)) == list(map(repr, expected_uniques))
+
+
+def test_short_and_non_object_arrays_go_to_pandas():
+    np.testing.assert_array_equal(isna(np.array([1.0, np.nan])), [False, True])
+    np.testing.assert_array_equal(isna(np.array([None, "x"], dtype=object)), [True, False])
