@@ -300,7 +300,7 @@ def check_quotas(chk: Checker, people: People, within: Period | None) -> None:
 
     given = dept_target.notna() & kept
     d["_department"] = V.lookup(d["employee_id"].where(given, None), people.department)
-    heads = people.heads()
+    heads = people.heads() if given.any() else set()       # worked out over the whole roster: only when needed
     chk.flag(given & ~d["employee_id"].isin(heads), "department_target",
              "{employee_id} does not head {_department} in the roster (his manager is in the same "
              "department); a department target belongs on the department manager's row",
