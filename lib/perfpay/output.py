@@ -66,8 +66,8 @@ def csv_parts(frame: pd.DataFrame):
     yield frame.iloc[:0].to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
     if len(frame) == 0:
         return
-    columns = [column_fields(frame.iloc[:, i].array if _arrow_text(frame.dtypes.iloc[i]) else frame.iloc[:, i].to_numpy())
-               for i in range(frame.shape[1])]
+    columns = [column_fields(frame.iloc[:, i].array if _arrow_text(t) else frame.iloc[:, i].to_numpy())
+               for i, t in enumerate(frame.dtypes)]
     if len(columns) == 1:                       # csv quotes a row whose only field is empty
         codes, fields = columns[0]
         columns = [(codes, pc.if_else(pc.equal(fields, ""), text('""'), fields))]

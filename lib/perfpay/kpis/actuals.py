@@ -90,7 +90,8 @@ def merge_actuals(typed: pd.DataFrame, computed: pd.DataFrame) -> pd.DataFrame:
         return typed
     both = typed[key].merge(computed[[*key, "src"]], on=key, how="left")["src"]
     set_aside = both.notna().to_numpy()
-    typed.loc[set_aside, "src"] = (typed.loc[set_aside, "src"].to_numpy(dtype=object) + " (typed in; wins over the computed "
+    mine = typed.loc[set_aside, "src"].to_numpy(dtype=object)
+    typed.loc[set_aside, "src"] = (mine + " (typed in; wins over the computed "
                                    + both[set_aside].str.replace("^computed ", "", regex=True).to_numpy() + ")")
     fresh = computed.merge(typed[key], on=key, how="left", indicator=True)
     fresh = fresh[fresh["_merge"] == "left_only"].drop(columns=["_merge", "kpi_note"])
