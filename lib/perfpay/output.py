@@ -30,9 +30,8 @@ import pyarrow.compute as pc
 
 from .distinct import first_codes, same_objects
 from .errors import WriteError
-from .texts import arrow_text
+from .texts import TEXT, arrow_text
 
-TEXT = pa.large_string()
 ROWS_PER_CHUNK = 10_000
 
 
