@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import sys
+import threading
 from pathlib import Path
 
 import openpyxl
@@ -94,3 +97,12 @@ def one(report, **kw):
     got = find(report, **kw)
     assert len(got) == 1, f"expected one problem {kw}, got {len(got)}:\n{report.format()}"
     return got[0]
+
+
+@pytest.fixture
+def forking(monkeypatch):
+    """Fork although earlier tests left idle threads in this process (dask's, tqdm's): they hold
+    no lock a forked copy needs. The check itself (perfpay.forked.can_fork) is tested on its own."""
+    if not (hasattr(os, "fork") and sys.platform.startswith("linux")):
+        pytest.skip("no fork on this system")
+    monkeypatch.setattr(threading, "active_count", lambda: 1)

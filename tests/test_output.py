@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import threading
 import time
 from decimal import Decimal
@@ -188,15 +187,6 @@ def printers(log) -> list[int]:
 def cells(n: int, cell) -> pd.DataFrame:
     return pd.DataFrame({"text": np.array(TRICKY * (n // len(TRICKY) + 1), dtype=object)[:n],
                          "odd": np.array([cell] + [None] * (n - 1), dtype=object)})
-
-
-@pytest.fixture
-def forking(monkeypatch):
-    """Fork although earlier tests left idle threads in this process (dask's, tqdm's): they hold
-    no lock a writer process needs. The check itself is tested below."""
-    if not (hasattr(os, "fork") and sys.platform.startswith("linux")):
-        pytest.skip("no fork on this system")
-    monkeypatch.setattr(threading, "active_count", lambda: 1)
 
 
 def test_a_big_table_is_written_by_another_process_the_same(tmp_path, forking):

@@ -17,9 +17,7 @@ import multiprocessing
 import os
 import shutil
 import signal
-import sys
 import tempfile
-import threading
 import warnings
 from pathlib import Path
 
@@ -30,6 +28,7 @@ import pyarrow.compute as pc
 
 from .distinct import first_codes, same_objects
 from .errors import WriteError
+from .forked import can_fork
 from .texts import TEXT, arrow_text
 
 ROWS_PER_CHUNK = 10_000
@@ -203,12 +202,6 @@ def write_all(files: dict) -> None:
 
 
 FORK_ROWS = 100_000       # a table this long is written by a second process, where one can be forked
-
-
-def can_fork() -> bool:
-    """True where a forked copy of this process can safely write a file: on Linux, with no other
-    Python thread about (one could hold a lock the copy needs, forever: pyarrow's, say)."""
-    return hasattr(os, "fork") and sys.platform.startswith("linux") and threading.active_count() == 1
 
 
 class Staging:

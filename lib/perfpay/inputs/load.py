@@ -5,17 +5,19 @@ from __future__ import annotations
 import ctypes
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from ..distinct import isna
+from ..forked import Forked, can_fork
 from ..periods import Period
 from .checker import Catalogs, Checker
-from .common import check_dates, check_periods, latest_period
-from .contracts import SOURCE_COLUMNS, TABLES
-from .readers import read_raw
+from .common import People, check_dates, check_periods, latest_period
+from .contracts import SOURCE_COLUMNS, TABLES, table_for_name
+from .readers import SPREADSHEETS, input_files, read_raw
 from .report import Report
 from .sales import check_deals, check_deals_have_quotas, check_pools, check_quotas, check_wages
 from .tables import (check_actuals, check_adjustments, check_events, check_ratings, check_roster,
@@ -182,38 +184,108 @@ def load_inputs(inputs_dir, catalog_for: Callable[[Period], object], period=None
     of the quarter holding the period's end (deals by date, quotas by quarter: the ledger
     rebuilds its state from the first quarter); wages and pools are kept whole. Never
     raises on bad data: rows with errors are left out and every problem is in `report`.
+
+    With big inputs, a forked copy of this process reads and checks some tables meanwhile
+    (see aside()); the result is the same.
     """
     within = Period.parse(period) if period is not None else None
-    raw = read_raw(inputs_dir)
-    report = raw.report
     catalogs = Catalogs(catalog_for)
-    chk = {t: Checker(t, raw.frames[t], raw.headers, report) for t in TABLES}
-
-    for t in PERIOD_TABLES:
-        check_periods(chk[t], within)
-    check_dates(chk["events"], within)
-    if chk["roster"].df.empty:
-        report.add("error", "roster", "", None, None, None, None,
-                   f"no roster rows under {inputs_dir}: nobody's rows can be checked",
-                   "add the roster (roster.csv, 人员.csv or a sheet named 人员)")
-    roster_period = within or latest_period(chk.values()) or Period.parse(date.today())
-    people = check_roster(chk["roster"], catalogs, roster_period)
-
-    check_targets(chk["targets"], people, catalogs)
-    check_actuals(chk["actuals"], people, catalogs)
-    check_targets_match(chk["actuals"], chk["targets"], catalogs)
-    check_events(chk["events"], people, catalogs)
-    check_ratings(chk["ratings"], people, catalogs)
-    check_adjustments(chk["adjustments"], people, catalogs)
-    check_quotas(chk["quotas"], people, within)
-    check_deals(chk["deals"], people, within)
-    check_deals_have_quotas(chk["deals"], chk["quotas"])
-    check_wages(chk["wages"], people)
-    check_pools(chk["pools"], people)
-
-    inputs = Inputs(**{t: _output(t, chk[t]) for t in TABLES}, report=report)
-    _hand_over_codes(inputs, chk)
+    aside = _aside(inputs_dir, within)
+    helper = Forked(lambda: _checked(inputs_dir, aside, catalogs, within)) if aside else None
+    try:
+        raw = read_raw(inputs_dir, [t for t in TABLES if t not in aside])
+        report = raw.report
+        chk = {t: Checker(t, raw.frames[t], raw.headers, report) for t in TABLES if t not in aside}
+        _check_times(chk, within)
+        if chk["roster"].df.empty:
+            report.add("error", "roster", "", None, None, None, None,
+                       f"no roster rows under {inputs_dir}: nobody's rows can be checked",
+                       "add the roster (roster.csv, 人员.csv or a sheet named 人员)")
+        roster_period = within or latest_period(chk.values()) or Period.parse(date.today())
+        people = check_roster(chk["roster"], catalogs, roster_period)
+        _check_tables(chk, people, catalogs, within)
+        outputs = {t: _output(t, c) for t, c in chk.items()}
+        codes = {t: _known_codes(t, outputs[t], c) for t, c in chk.items()}
+        if helper is not None:
+            more, more_codes, problems = helper.result()
+            outputs.update(more)
+            codes.update(more_codes)
+            report.extend(problems)
+    finally:
+        if helper is not None:
+            helper.stop()
+    inputs = Inputs(**{t: outputs[t] for t in TABLES}, report=report)
+    _hand_over_codes(inputs, codes)
     return inputs.prepared()
+
+
+# tables a forked copy of the process reads and checks while this one reads and checks the others
+ASIDE = ("ratings",)
+ASIDE_BYTES = 4 << 20       # ... when their files hold this many bytes or more
+
+
+def _aside(inputs_dir, within: Period | None) -> tuple[str, ...]:
+    """ASIDE, where a copy of the process can be forked and is worth it: a period is asked for (else
+    the roster is checked against the latest period of every table), every input is a CSV file
+    (a workbook can hold sheets of any table) and those of ASIDE hold ASIDE_BYTES or more."""
+    root = Path(inputs_dir)
+    if within is None or not can_fork() or not root.is_dir():
+        return ()
+    files = input_files(root)
+    if any(path.suffix.lower() in SPREADSHEETS for path in files):
+        return ()
+    size = sum(path.stat().st_size for path in files
+               if path.suffix.lower() == ".csv" and table_for_name(path.stem) in ASIDE)
+    return ASIDE if size >= ASIDE_BYTES else ()
+
+
+def _checked(inputs_dir, tables, catalogs: Catalogs, within: Period):
+    """(output frames, known codes, problems) of `tables`, read and checked (by the forked copy,
+    which checks the roster too, for itself: the roster's problems are the other process's)."""
+    roster = read_raw(inputs_dir, ("roster",), unknown=False)
+    people = check_roster(Checker("roster", roster.frames["roster"], roster.headers, Report()), catalogs, within)
+    raw = read_raw(inputs_dir, tables, unknown=False)
+    chk = {t: Checker(t, raw.frames[t], raw.headers, raw.report) for t in tables}
+    _check_times(chk, within)
+    _check_tables(chk, people, catalogs, within)
+    outputs = {t: _output(t, c) for t, c in chk.items()}
+    return outputs, {t: _known_codes(t, outputs[t], c) for t, c in chk.items()}, raw.report.problems
+
+
+def _check_times(chk: dict[str, Checker], within: Period | None) -> None:
+    """Parse the periods (the dates of events) of the tables in `chk`; keep the rows inside `within`."""
+    for t in PERIOD_TABLES:
+        if t in chk:
+            check_periods(chk[t], within)
+    if "events" in chk:
+        check_dates(chk["events"], within)
+
+
+def _check_tables(chk: dict[str, Checker], people: People, catalogs: Catalogs, within: Period | None) -> None:
+    """The checks after the roster's, of the tables in `chk` (one that needs two, where both are)."""
+    has = chk.__contains__
+    if has("targets"):
+        check_targets(chk["targets"], people, catalogs)
+    if has("actuals"):
+        check_actuals(chk["actuals"], people, catalogs)
+    if has("actuals") and has("targets"):
+        check_targets_match(chk["actuals"], chk["targets"], catalogs)
+    if has("events"):
+        check_events(chk["events"], people, catalogs)
+    if has("ratings"):
+        check_ratings(chk["ratings"], people, catalogs)
+    if has("adjustments"):
+        check_adjustments(chk["adjustments"], people, catalogs)
+    if has("quotas"):
+        check_quotas(chk["quotas"], people, within)
+    if has("deals"):
+        check_deals(chk["deals"], people, within)
+    if has("deals") and has("quotas"):
+        check_deals_have_quotas(chk["deals"], chk["quotas"])
+    if has("wages"):
+        check_wages(chk["wages"], people)
+    if has("pools"):
+        check_pools(chk["pools"], people)
 
 
 def empty_output(table: str) -> pd.DataFrame:
@@ -228,19 +300,26 @@ def empty_output(table: str) -> pd.DataFrame:
 CODED = ("employee_id", "period", "indicator")       # output columns scoring factorizes (perfpay.gather.codes)
 
 
-def _hand_over_codes(inputs: Inputs, checkers: dict[str, Checker]) -> None:
-    """Give the memo the codes of the output columns that the checks have already worked out (on a
-    table none of whose rows was left out), so that scoring does not factorize them again."""
-    for table, chk in checkers.items():
-        frame = getattr(inputs, table)
-        if chk.bad.any() or frame.empty:
-            continue
-        for column in CODED:
-            got = chk.known_codes(OUTPUT[table].get(column, "")) if column in frame else None
-            if got is not None and _as_factorized(*got):
-                codes, uniques = got
-                inputs.memo.get(("codes", table, column), {(table, column): column_of(inputs, table, column)},
-                                lambda: (codes, np.asarray(uniques, dtype=object)))
+def _known_codes(table: str, frame: pd.DataFrame, chk: Checker) -> dict:
+    """{output column: (codes, distinct values)} of the columns of CODED that the checks have already
+    factorized, on a table none of whose rows was left out."""
+    if chk.bad.any() or frame.empty:
+        return {}
+    known = {}
+    for column in CODED:
+        got = chk.known_codes(OUTPUT[table].get(column, "")) if column in frame else None
+        if got is not None and _as_factorized(*got):
+            known[column] = got[0], np.asarray(got[1], dtype=object)
+    return known
+
+
+def _hand_over_codes(inputs: Inputs, known: dict[str, dict]) -> None:
+    """Give the memo the codes the checks have already worked out ({table: _known_codes}), so
+    that scoring does not factorize those columns again."""
+    for table, columns in known.items():
+        for column, got in columns.items():
+            inputs.memo.get(("codes", table, column), {(table, column): column_of(inputs, table, column)},
+                            lambda got=got: got)
 
 
 def _as_factorized(codes: np.ndarray, uniques: np.ndarray) -> bool:

@@ -187,25 +187,34 @@ def _sheet_is_empty(ws) -> bool:
     return True
 
 
-def iter_sources(root: Path, report: Report):
+def input_files(root: Path) -> list[Path]:
+    """The files under `root` that may hold input tables, in the order they are read (hidden files,
+    Excel's lock files and the raw records of perfpay.kpis.records left out)."""
+    return [path for path in sorted(p for p in root.rglob("*") if p.is_file())
+            if not any(part.startswith(".") for part in path.relative_to(root).parts)
+            and not path.name.startswith("~$") and path.relative_to(root).parts[0] not in RECORD_FOLDERS]
+
+
+def iter_sources(root: Path, report: Report, tables=None, unknown: bool = True):
     """(file, sheet, table, read) of every table under `root`; read() gives its grid of text.
 
-    Unknown names are reported."""
+    `tables`: only the sources of these tables (None: all), the others passed over unread.
+    Unknown names are reported, with `unknown`."""
     if not root.is_dir():
-        report.add("error", "", str(root), None, None, None, None,
-                   f"inputs folder {root} does not exist", "give the folder that holds the input tables")
+        if unknown:
+            report.add("error", "", str(root), None, None, None, None,
+                       f"inputs folder {root} does not exist", "give the folder that holds the input tables")
         return
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in input_files(root):
         rel = path.relative_to(root).as_posix()
-        if any(part.startswith(".") for part in path.relative_to(root).parts) or path.name.startswith("~$"):
-            continue
-        if path.relative_to(root).parts[0] in RECORD_FOLDERS:     # raw records: perfpay.kpis.records
-            continue
         ext = path.suffix.lower()
         if ext == ".csv":
             table = table_for_name(path.stem)
             if table is None:
-                _unknown(report, rel, None, f"file {rel} is not an input table; ignored")
+                if unknown:
+                    _unknown(report, rel, None, f"file {rel} is not an input table; ignored")
+                continue
+            if tables is not None and table not in tables:
                 continue
             data = path.read_bytes()
             text, encoding = _decoded(data)
@@ -217,29 +226,31 @@ def iter_sources(root: Path, report: Report):
             utf8 = memoryview(data)[3 if data.startswith(b"\xef\xbb\xbf") else 0:] if encoding == "utf-8-sig" else None
             yield rel, None, table, lambda text=text, data=utf8: _csv_grid(text, data)
         elif ext in SPREADSHEETS:
-            yield from _workbook_sources(path, rel, report)
+            yield from ((f, s, t, read) for f, s, t, read in _workbook_sources(path, rel, report, unknown)
+                        if tables is None or t in tables)
         elif ext == ".md":
             continue
-        else:
+        elif unknown:
             _unknown(report, rel, None, f"file {rel} is not a CSV or xlsx file; ignored",
                      fix="save tables as .csv or .xlsx (old .xls is not read); " + NAMES_FIX)
 
 
-def _workbook_sources(path: Path, rel: str, report: Report):
+def _workbook_sources(path: Path, rel: str, report: Report, unknown: bool = True):
     import openpyxl
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:          # noqa: BLE001 - any unreadable workbook is reported
-        report.add("error", "", rel, None, None, None, None,
-                   f"{rel} cannot be read as an xlsx workbook ({type(exc).__name__}: {exc}); "
-                   "the file is left out", "open it in Excel and save it again as .xlsx")
+        if unknown:
+            report.add("error", "", rel, None, None, None, None,
+                       f"{rel} cannot be read as an xlsx workbook ({type(exc).__name__}: {exc}); "
+                       "the file is left out", "open it in Excel and save it again as .xlsx")
         return
     try:
         stem_table = table_for_name(path.stem)
         for ws in wb.worksheets:
             table = table_for_name(ws.title) or stem_table
             if table is None:
-                if not _sheet_is_empty(ws):
+                if unknown and not _sheet_is_empty(ws):
                     _unknown(report, rel, ws.title,
                              f"sheet {ws.title} of {rel} is not an input table; ignored")
                 continue
@@ -357,12 +368,14 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
                         index=range(sum(len(f) for f in frames)), dtype=object, copy=False)
 
 
-def read_raw(inputs_dir) -> RawTables:
+def read_raw(inputs_dir, tables=None, unknown: bool = True) -> RawTables:
+    """The rows of every table under `inputs_dir` as text (of `tables` only, when given; the
+    others are empty). Files and sheets that are no input table are reported, with `unknown`."""
     root = Path(inputs_dir)
     report = Report()
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
     headers = {}
-    for file, sheet, table, read in iter_sources(root, report):
+    for file, sheet, table, read in iter_sources(root, report, tables, unknown):
         try:
             got = read_source(file, sheet, table, read(), report)
         except (csv.Error, OSError, ValueError) as exc:

@@ -1,0 +1,67 @@
+"""A function run in a forked copy of this process while this one goes on; what it returns comes
+back pickled through a pipe (objects shared within it stay shared: text read once per distinct
+value stays one str)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import sys
+import threading
+import warnings
+
+
+def can_fork() -> bool:
+    """True where a forked copy of this process can safely do work: on Linux, with no other
+    Python thread about (one could hold a lock the copy needs, forever: pyarrow's, say)."""
+    return hasattr(os, "fork") and sys.platform.startswith("linux") and threading.active_count() == 1
+
+
+class Forked:
+    """fn() in a forked copy of this process (call only where can_fork()); result() gives what
+    it returned. Where the copy fails or is killed, result() runs fn() here instead, so that
+    nothing is lost and a real error is raised here with its traceback."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        read, write = os.pipe()
+        with warnings.catch_warnings():                 # pyarrow's own threads are about, idle
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:                                    # the copy
+            code = 1
+            try:
+                os.close(read)
+                data = pickle.dumps(fn(), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(data)
+                code = 0
+            finally:                                    # never returns into the caller's code
+                os._exit(code)
+        os.close(write)
+        self.pid, self.pipe = pid, read
+
+    def result(self):
+        """What fn() returned in the copy (or here, where the copy failed)."""
+        with os.fdopen(self.pipe, "rb") as pipe:        # read before waiting: the copy blocks on a full pipe
+            self.pipe = None
+            data = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        if status == 0 and data:
+            return pickle.loads(data)
+        return self.fn()
+
+    def stop(self) -> None:
+        """Kill the copy if it still runs, and reap it (when its result is not wanted)."""
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+            self.pid = None
+        if self.pipe is not None:
+            os.close(self.pipe)
+            self.pipe = None

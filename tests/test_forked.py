@@ -1,0 +1,195 @@
+"""Big inputs are read and checked by two processes (perfpay.forked, load_inputs' aside tables):
+the inputs, the problems and the codes handed to scoring must be those of one process, whatever
+the forked copy does (fails, is killed, is not wanted any more)."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import signal
+import threading
+from dataclasses import asdict
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from perfpay import forked
+from perfpay.forked import Forked
+from perfpay.inputs import TABLES, load_inputs
+from perfpay.inputs import load as load_module
+
+
+def load(params, root, period, split: bool, monkeypatch):
+    """load_inputs with the aside tables checked by a forked copy (split) or all here; the codes
+    the checks handed to scoring are kept in `handed`."""
+    with monkeypatch.context() as m:
+        if split:
+            m.setattr(load_module, "ASIDE_BYTES", 0)
+            assert load_module._aside(root, load_module.Period.parse(period)) == load_module.ASIDE
+        else:
+            m.setattr(load_module, "_aside", lambda *a: ())
+        hand_over = load_module._hand_over_codes
+        m.setattr(load_module, "_hand_over_codes", lambda inputs, codes: hand_over(inputs, codes) or
+                  setattr(inputs, "handed", codes))
+        return load_inputs(root, params.catalog, period)
+
+
+def assert_same(a, b) -> None:
+    for t in TABLES:
+        pd.testing.assert_frame_equal(getattr(a, t), getattr(b, t), check_exact=True, obj=t)
+    assert [asdict(p) for p in a.report.sorted()] == [asdict(p) for p in b.report.sorted()]
+    assert sorted(a.report.problems, key=repr) == sorted(b.report.problems, key=repr)
+    assert {t: set(c) for t, c in a.handed.items()} == {t: set(c) for t, c in b.handed.items()}
+    for table, columns in a.handed.items():
+        for column, (codes, uniques) in columns.items():
+            assert np.array_equal(codes, b.handed[table][column][0]), (table, column)
+            assert list(uniques) == list(b.handed[table][column][1]), (table, column)
+    assert a.memo.kept.keys() == b.memo.kept.keys()
+    for key, (names, _, got) in a.memo.kept.items():
+        assert pickle.dumps(got) == pickle.dumps(b.memo.kept[key][2]), key
+
+
+def children() -> set[int]:
+    """Process ids of this process's children, zombies included."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == os.getpid():
+                found.add(int(entry))
+    return found
+
+
+@pytest.fixture
+def reaped():
+    """Every child process a test starts is gone when it ends (none left running, no zombie)."""
+    before = children()
+    yield
+    assert children() <= before
+
+
+@pytest.fixture
+def copied(tmp_path):
+    """A copy of the sample company's input tables."""
+    root = tmp_path / "inputs"
+    shutil.copytree(ROOT / "inputs", root, ignore=shutil.ignore_patterns("records"))
+    return root
+
+
+@pytest.mark.parametrize("period", ["2026Q3", "2026-07", "2026-03"])
+def test_two_processes_load_what_one_does(params, period, monkeypatch, copied, forking, reaped):
+    root = copied
+    split = load(params, root, period, True, monkeypatch)
+    assert len(split.ratings) > 0 and split.handed["ratings"]
+    assert_same(split, load(params, root, period, False, monkeypatch))
+
+
+def test_bad_rows_aside_and_here_are_reported_as_by_one_process(params, monkeypatch, copied, forking, reaped):
+    root = copied
+    month = root / "2026-07"
+    ratings = pd.read_csv(month / "评分.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    ratings.loc[0, "工号"] = "E404"                         # not on the roster
+    ratings.loc[1, "等级"] = "Z"                            # no such level
+    ratings = pd.concat([ratings, ratings.iloc[[2]]])       # the same rating twice
+    ratings.to_csv(month / "评分.csv", index=False, encoding="utf-8-sig")
+    actuals = pd.read_csv(month / "实绩.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    actuals.loc[0, "实际值"] = "lots"
+    actuals.to_csv(month / "实绩.csv", index=False, encoding="utf-8-sig")
+    (month / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")      # no input table: warned once
+    split = load(params, root, "2026-07", True, monkeypatch)
+    assert_same(split, load(params, root, "2026-07", False, monkeypatch))
+    messages = [p.message for p in split.report.problems]
+    assert sum("notes.csv" in m for m in messages) == 1
+    assert any("E404" in m for m in messages) and any("'Z'" in m for m in messages)
+    assert any("lots" in m for m in messages) and any("rate E" in m for m in messages)
+
+
+@pytest.mark.parametrize("how", ["raises", "killed"])
+def test_a_failed_copy_is_done_again_here(params, how, monkeypatch, copied, forking, reaped):
+    root = copied
+    here, checked = os.getpid(), load_module._checked
+
+    def failing(*args):
+        if os.getpid() != here:
+            if how == "killed":
+                os.kill(os.getpid(), signal.SIGKILL)
+            raise MemoryError("the copy ran out of memory")
+        return checked(*args)
+    monkeypatch.setattr(load_module, "_checked", failing)
+    split = load(params, root, "2026Q3", True, monkeypatch)
+    monkeypatch.setattr(load_module, "_checked", checked)
+    assert_same(split, load(params, root, "2026Q3", False, monkeypatch))
+
+
+def test_an_error_here_stops_the_copy(params, monkeypatch, copied, forking, reaped):
+    root = copied
+
+    def broken(*args):
+        raise RuntimeError("a check broke")
+    monkeypatch.setattr(load_module, "check_targets", broken)
+    with pytest.raises(RuntimeError, match="a check broke"):
+        load(params, root, "2026Q3", True, monkeypatch)
+
+
+def test_an_error_in_both_is_raised_here_with_its_traceback(params, monkeypatch, copied, forking, reaped):
+    root = copied
+
+    def broken(*args):
+        raise RuntimeError("the ratings check broke")
+    monkeypatch.setattr(load_module, "check_ratings", broken)
+    with pytest.raises(RuntimeError, match="the ratings check broke"):
+        load(params, root, "2026Q3", True, monkeypatch)
+
+
+def test_when_the_tables_are_put_aside(monkeypatch, copied, tmp_path, forking):
+    from perfpay.periods import Period
+
+    root = copied
+    month = Period.parse("2026-07")
+    size = sum(p.stat().st_size for p in root.rglob("评分.csv"))
+    monkeypatch.setattr(load_module, "ASIDE_BYTES", size)
+    assert load_module._aside(root, month) == ("ratings",)
+    assert load_module._aside(root, None) == ()                  # the roster needs every table's periods
+    monkeypatch.setattr(load_module, "ASIDE_BYTES", size + 1)
+    assert load_module._aside(root, month) == ()                 # too small to be worth a process
+    monkeypatch.setattr(load_module, "ASIDE_BYTES", 0)
+    assert load_module._aside(tmp_path / "missing", month) == ()
+    with monkeypatch.context() as m:
+        m.setattr(load_module, "can_fork", lambda: False)              # another thread about (tested below)
+        assert load_module._aside(root, month) == ()
+    (root / "extra.xlsx").write_bytes(b"")                       # a workbook may hold any table
+    assert load_module._aside(root, month) == ()
+
+
+# perfpay.forked ---------------------------------------------------------------------------
+def test_a_forked_result_comes_back_with_its_objects_shared(reaped):
+    words = np.array(["a", "b", "c"], dtype=object)[np.arange(3000) % 3]
+    frame = pd.DataFrame({"x": words, "y": words[::-1].copy(), "n": np.arange(3000)})
+    got = Forked(lambda: (frame, words)).result()
+    pd.testing.assert_frame_equal(got[0], frame)
+    assert got[0]["x"].iloc[0] is got[0]["y"].iloc[2] is got[1][0]     # one str each, as sent
+
+
+def test_a_copy_not_wanted_is_killed_and_reaped(reaped):
+    started = Forked(lambda: threading.Event().wait(60))
+    assert started.pid in children()
+    started.stop()
+    assert started.pid is None
+
+
+def test_no_copy_is_forked_beside_another_thread():
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not forked.can_fork()
+    finally:
+        stop.set()
+        other.join()
