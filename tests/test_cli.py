@@ -109,6 +109,26 @@ def test_the_command_runs_exit_handlers_and_waits_for_threads(tmp_path):
         assert done.exists() == (mode == "thread")
 
 
+def test_the_tables_are_kept_for_the_exit_under_run_only(tmp_path):
+    """run() leaves the loaded inputs and the scores to os._exit instead of freeing them one by
+    one; main() called in a long-lived process (a notebook, the tests) keeps nothing."""
+    script = ("import os, sys\n"
+              "from perfpay import cli\n"
+              "exit_now = os._exit\n"
+              "os._exit = lambda code: (print(sorted({type(x).__name__ for x in cli._KEPT})), exit_now(code))\n"
+              "sys.argv[1:] = ['score', '--period', '2026-07', '--inputs', sys.argv[1], '--params', sys.argv[2],\n"
+              "                '--out', sys.argv[3]]\n"
+              "cli.run()\n")
+    r = subprocess.run([sys.executable, "-c", script, str(inputs(tmp_path)), str(ROOT / "params"),
+                        str(tmp_path / "o")], capture_output=True, text=True, encoding="utf-8")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1] == "['Inputs', 'Params', 'dict']"
+    from perfpay import cli
+    assert cli.main(["score", "--period", "2026-07", "--inputs", str(inputs(tmp_path)), "--params",
+                     str(ROOT / "params"), "--out", str(tmp_path / "again")]) == 0
+    assert cli._KEPT is None
+
+
 def test_a_profiler_still_reports_on_the_command(tmp_path):
     """Under a profiler, which writes its report after the program, the command exits as usual."""
     report = tmp_path / "profile.out"
