@@ -23,7 +23,8 @@ from perfpay.exact import LIMIT, MICRO, fit, half_up, ints, ints64, round_half_u
 from perfpay.gather import join_groups
 from perfpay.inputs import load_inputs
 from perfpay.inputs import values as V
-from perfpay.inputs.readers import _first_line, _strip
+from perfpay.ahead import first_line as _first_line
+from perfpay.inputs.readers import _strip
 from perfpay.rules import score_indicator
 from perfpay.scorecard import rank, score
 from test_rules import _EVENTS, _LIBRARY, DEFAULT_WEIGHTS, frame, indicator

@@ -658,8 +658,11 @@ def pandas_grid(text: str, sep: str = ",") -> list | None:
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_pyarrow_reader_gives_the_cells_of_pandas_or_leaves_the_text_to_it(seed):
-    from perfpay.inputs.readers import _arrow_grid, _csv_grid, _first_line, _separator
+    from perfpay import ahead
+    from perfpay.ahead import first_line as _first_line, separator as _separator
+    from perfpay.inputs.readers import _arrow_grid, _csv_grid
     rng = random.Random(seed)
+    ahead_used = 0
     pool = ["a", "1", " ", "\t", ",", ";", '"', "\n", "\r", "\r\n", "中", "\u3000", "\xa0", "\x85", "\x1f",
             "x y", "", "\x00", "#", "\u2028", "\ufeff"]
     read = 0
@@ -678,6 +681,13 @@ def test_the_pyarrow_reader_gives_the_cells_of_pandas_or_leaves_the_text_to_it(s
         assert got.to_numpy(dtype=object).tolist() == pandas_grid(text, sep), repr(text)
         assert list(got.index) == list(range(1, len(got) + 1))
         assert _csv_grid(text).equals(got)
+        try:                                     # parsed ahead, as perfpay.ahead's thread does
+            parsed = ahead._parsed(text.encode("utf-8"))
+        except Exception:                        # noqa: BLE001 - then the readers parse it themselves
+            continue
+        assert _csv_grid(text, text.encode("utf-8"), parsed).equals(got), repr(text)
+        ahead_used += (parsed.sep, parsed.width) == (sep, first.count(sep) + 1)
+    assert ahead_used > 100
     assert read > 100           # many texts go through pyarrow
 
 

@@ -10,6 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
+from . import ahead
 from .errors import PerfpayError
 from .periods import Period
 
@@ -192,6 +193,8 @@ def cmd_run(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if getattr(args, "inputs", None):
+        ahead.start(args.inputs)        # the CSV files are parsed while pandas is imported
     try:
         if args.command == "check":
             return cmd_check(args)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import ahead
+
 
 def norm(text) -> str:
     """Spelling-insensitive form of a name: no spaces, `_` or `-`, lower case."""
@@ -139,7 +141,7 @@ ONE_OF = {"ratings": ("level", "score")}
 SOURCE_COLUMNS = ["_file", "_sheet", "_row"]
 
 # folders of raw records (perfpay.kpis), not of input tables
-RECORD_FOLDERS = ("records", "原始记录")
+RECORD_FOLDERS = ahead.RECORD_FOLDERS
 
 RATER_ROLE_SPELLINGS = {
     "self": ("self", "本人", "自评", "自己"),

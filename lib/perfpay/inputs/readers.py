@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .contracts import ONE_OF, RECORD_FOLDERS, SOURCE_COLUMNS, TABLES, Table, accepted_names, norm, table_for_name
+from .. import ahead
+from ..ahead import first_line, input_files, parse_csv, separator
+from .contracts import ONE_OF, SOURCE_COLUMNS, TABLES, Table, accepted_names, norm, table_for_name
 from .report import Report
 
 SPREADSHEETS = {".xlsx", ".xlsm"}
@@ -78,13 +80,14 @@ def _decoded(data: bytes) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _csv_grid(text: str, data: bytes | memoryview | None = None) -> pd.DataFrame:
+def _csv_grid(text: str, data: bytes | memoryview | None = None, parsed: ahead.Parsed | None = None) -> pd.DataFrame:
     """Every cell of a CSV as stripped text; the index is the row number (1 = first line).
 
-    `data`: the file's bytes when they are the UTF-8 of `text` (without BOM), for pyarrow."""
-    first = _first_line(text)
-    sep = _separator(first)
-    grid = _arrow_grid(text, data, sep, first.count(sep) + 1)
+    `data`: the file's bytes when they are the UTF-8 of `text` (without BOM), for pyarrow;
+    `parsed`: what perfpay.ahead parsed from those bytes, if anything."""
+    first = first_line(text)
+    sep = separator(first)
+    grid = _arrow_grid(text, data, sep, first.count(sep) + 1, parsed)
     if grid is not None:
         return grid
     try:
@@ -105,58 +108,39 @@ SPACE = ("[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{2
 PADDED = f"^{SPACE}|{SPACE}$"
 
 
-def _arrow_grid(text: str, data: bytes | memoryview | None, sep: str, width: int) -> pd.DataFrame | None:
+def _arrow_grid(text: str, data: bytes | memoryview | None, sep: str, width: int,
+                parsed: ahead.Parsed | None = None) -> pd.DataFrame | None:
     """The grid of _csv_grid read by pyarrow, or None where pyarrow would not give the same cells
     as pandas (ragged rows, blank-looking lines, NUL characters, a first row that is not the widest)."""
     if not text or text.isspace() or "\x00" in text or text[0] in "\r\n\ufeff":
         return None           # pandas reads nothing after a blank first line; pyarrow skips a 2nd BOM
     import pyarrow as pa
-    import pyarrow.csv as pcsv
 
-    if data is None:
-        data = text.encode("utf-8")
-    try:
-        table = pcsv.read_csv(
-            pa.BufferReader(pa.py_buffer(data)),
-            read_options=pcsv.ReadOptions(autogenerate_column_names=True),
-            parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pcsv.ConvertOptions(column_types={f"f{j}": pa.string() for j in range(width)},
-                                                strings_can_be_null=False, quoted_strings_can_be_null=False))
-    except (pa.ArrowInvalid, UnicodeError):
-        return None
+    if parsed is not None and (parsed.sep, parsed.width) == (sep, width):
+        table, coded = parsed.table, parsed.coded
+    else:
+        try:
+            table = parse_csv(text.encode("utf-8") if data is None else data, sep, width)
+        except (pa.ArrowInvalid, UnicodeError):
+            return None
+        coded = None
     if table.num_columns > width or not all(pa.types.is_string(t) for t in table.schema.types):
         return None
-    columns = {j: _stripped_column(col) for j, col in enumerate(table.columns)}
+    coded = coded or [column.combine_chunks().dictionary_encode() for column in table.columns]
+    columns = {j: _stripped_column(column) for j, column in enumerate(coded)}
     return pd.DataFrame(columns, index=range(1, table.num_rows + 1), dtype=object, copy=False)
 
 
-def _stripped_column(column) -> np.ndarray:
-    """A pyarrow column of text as an object array, each cell stripped; equal cells share one str."""
+def _stripped_column(coded) -> np.ndarray:
+    """A dictionary-encoded pyarrow column of text as an object array, each cell stripped; equal
+    cells share one str."""
     import pyarrow.compute as pc
 
-    coded = column.combine_chunks().dictionary_encode()
     uniques = coded.dictionary.to_numpy(zero_copy_only=False)
     padded = np.flatnonzero(pc.match_substring_regex(coded.dictionary, PADDED).to_numpy(zero_copy_only=False))
     if len(padded):
         uniques[padded] = [t.strip() for t in uniques[padded]]
     return uniques[coded.indices.to_numpy(zero_copy_only=False)]
-
-
-def _separator(first: str) -> str:
-    """The separator of a CSV whose first line is `first`: a comma, else a tab, else a semicolon."""
-    if "," in first:
-        return ","
-    return "\t" if "\t" in first else ";" if ";" in first else ","
-
-
-def _first_line(text: str, look: int = 1 << 16) -> str:
-    """The first line holding anything (as str.splitlines cuts lines), without cutting the whole text."""
-    lines = text[:look].splitlines()
-    whole = lines if len(text) <= look else lines[:-1]     # the last piece may go on past `look`
-    found = next((line for line in whole if line.strip()), None)
-    if found is None and len(text) > look:
-        return next((line for line in text.splitlines() if line.strip()), "")
-    return found or ""
 
 
 def _strip(column: pd.Series) -> pd.Series:
@@ -187,14 +171,6 @@ def _sheet_is_empty(ws) -> bool:
     return True
 
 
-def input_files(root: Path) -> list[Path]:
-    """The files under `root` that may hold input tables, in the order they are read (hidden files,
-    Excel's lock files and the raw records of perfpay.kpis.records left out)."""
-    return [path for path in sorted(p for p in root.rglob("*") if p.is_file())
-            if not any(part.startswith(".") for part in path.relative_to(root).parts)
-            and not path.name.startswith("~$") and path.relative_to(root).parts[0] not in RECORD_FOLDERS]
-
-
 def iter_sources(root: Path, report: Report, tables=None, unknown: bool = True):
     """(file, sheet, table, read) of every table under `root`; read() gives its grid of text.
 
@@ -223,8 +199,9 @@ def iter_sources(root: Path, report: Report, tables=None, unknown: bool = True):
                            f"{rel} is neither UTF-8 nor GB18030 text; the file is left out",
                            "save it from Excel as 'CSV UTF-8 (逗号分隔)' or as xlsx")
                 continue
-            utf8 = memoryview(data)[3 if data.startswith(b"\xef\xbb\xbf") else 0:] if encoding == "utf-8-sig" else None
-            yield rel, None, table, lambda text=text, data=utf8: _csv_grid(text, data)
+            utf8 = memoryview(data)[3 if data.startswith(ahead.BOM) else 0:] if encoding == "utf-8-sig" else None
+            parsed = ahead.taken(path, data) if utf8 is not None else None
+            yield rel, None, table, lambda text=text, data=utf8, parsed=parsed: _csv_grid(text, data, parsed)
         elif ext in SPREADSHEETS:
             yield from ((f, s, t, read) for f, s, t, read in _workbook_sources(path, rel, report, unknown)
                         if tables is None or t in tables)

@@ -1,0 +1,129 @@
+"""The CSV files of an inputs folder, read and parsed by pyarrow in a thread while the command
+starts up (importing pandas and loading params take about as long, on the other core).
+
+    ahead.start(folder)       # the command, first thing
+    ahead.taken(path, data)   # the readers: what was parsed from these very bytes, or None
+
+This module imports neither pandas nor perfpay.inputs, so that the thread starts at once. It
+also knows which files of a folder may hold input tables, and how a CSV file is parsed.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+RECORD_FOLDERS = ("records", "原始记录")     # raw records (perfpay.kpis.records), not input tables
+BOM = b"\xef\xbb\xbf"
+
+
+def input_files(root: Path) -> list[Path]:
+    """The files under `root` that may hold input tables, in the order they are read (hidden files,
+    Excel's lock files and the raw records of perfpay.kpis.records left out)."""
+    return [path for path in sorted(p for p in root.rglob("*") if p.is_file())
+            if not any(part.startswith(".") for part in path.relative_to(root).parts)
+            and not path.name.startswith("~$") and path.relative_to(root).parts[0] not in RECORD_FOLDERS]
+
+
+def separator(first: str) -> str:
+    """The separator of a CSV whose first line is `first`: a comma, else a tab, else a semicolon."""
+    if "," in first:
+        return ","
+    return "\t" if "\t" in first else ";" if ";" in first else ","
+
+
+def first_line(text: str, look: int = 1 << 16) -> str:
+    """The first line holding anything (as str.splitlines cuts lines), without cutting the whole text."""
+    lines = text[:look].splitlines()
+    whole = lines if len(text) <= look else lines[:-1]     # the last piece may go on past `look`
+    found = next((line for line in whole if line.strip()), None)
+    if found is None and len(text) > look:
+        return next((line for line in text.splitlines() if line.strip()), "")
+    return found or ""
+
+
+def parse_csv(data, sep: str, width: int, threads: bool = True):
+    """The pyarrow table of a CSV's UTF-8 bytes: every cell as text, as written (columns f0, f1, ...)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    return pcsv.read_csv(
+        pa.BufferReader(pa.py_buffer(data)),
+        read_options=pcsv.ReadOptions(autogenerate_column_names=True, use_threads=threads),
+        parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=False),
+        convert_options=pcsv.ConvertOptions(column_types={f"f{j}": pa.string() for j in range(width)},
+                                            strings_can_be_null=False, quoted_strings_can_be_null=False))
+
+
+@dataclass
+class Parsed:
+    """A CSV file parsed ahead: its bytes, the separator and width it was parsed with, its table and
+    each column dictionary-encoded."""
+    data: bytes
+    sep: str
+    width: int
+    table: object
+    coded: list
+
+
+def _parsed(data: bytes) -> Parsed:
+    body = data[len(BOM):] if data.startswith(BOM) else data
+    first = first_line(body[:1 << 16].decode("utf-8", errors="ignore"))     # the readers check it
+    sep, width = separator(first), first.count(separator(first)) + 1
+    table = parse_csv(body, sep, width, threads=False)
+    return Parsed(data, sep, width, table, [column.combine_chunks().dictionary_encode() for column in table.columns])
+
+
+class ReadAhead:
+    """A thread that parses every CSV file under `root` (one core: pyarrow's own threads would take
+    the core the start-up runs on); whatever fails is simply read again later."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.parsed: dict[Path, Parsed] = {}
+        self.thread = threading.Thread(target=self._read, name="perfpay-read-ahead", daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        for path in input_files(self.root) if self.root.is_dir() else ():
+            if path.suffix.lower() == ".csv":
+                try:
+                    self.parsed[path] = _parsed(path.read_bytes())
+                except Exception:    # noqa: BLE001 - not UTF-8, ragged, gone: the readers read it as usual
+                    continue
+
+    def wait(self) -> None:
+        self.thread.join()
+
+
+_ahead: ReadAhead | None = None
+
+
+def start(root) -> None:
+    """Start reading the CSV files under `root` ahead (what an earlier start read is dropped)."""
+    global _ahead
+    wait()
+    _ahead = ReadAhead(root)
+
+
+def wait() -> None:
+    """Wait until the thread is done (before forking: no other thread may run then)."""
+    if _ahead is not None:
+        _ahead.wait()
+
+
+def taken(path: Path, data: bytes) -> Parsed | None:
+    """What was parsed ahead from `path`, when it was these very bytes; each is given once."""
+    if _ahead is None:
+        return None
+    _ahead.wait()
+    got = _ahead.parsed.pop(Path(path), None)
+    return got if got is not None and got.data == data else None
+
+
+def forget() -> None:
+    """Drop what was parsed ahead and not taken (the inputs are read)."""
+    if _ahead is not None:
+        _ahead.wait()
+        _ahead.parsed.clear()

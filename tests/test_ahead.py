@@ -1,0 +1,79 @@
+"""perfpay.ahead: the CSV files parsed in a thread while the command starts up are used only when
+they are the very bytes the readers read, and loading gives the same inputs with or without it."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from perfpay import ahead
+from perfpay.inputs import TABLES, load_inputs
+
+
+@pytest.fixture
+def copied(tmp_path):
+    root = tmp_path / "inputs"
+    shutil.copytree(ROOT / "inputs", root, ignore=shutil.ignore_patterns("records"))
+    yield root
+    ahead.forget()
+
+
+def same(a, b) -> None:
+    for t in TABLES:
+        pd.testing.assert_frame_equal(getattr(a, t), getattr(b, t), check_exact=True, obj=t)
+    assert a.report.sorted() == b.report.sorted()
+
+
+def test_files_parsed_ahead_are_given_once_and_only_for_the_same_bytes(copied):
+    ratings = copied / "2026-07" / "评分.csv"
+    data = ratings.read_bytes()
+    ahead.start(copied)
+    ahead.wait()
+    assert ahead.taken(ratings, data + b"\n") is None          # not the bytes parsed: read anew
+    ahead.start(copied)
+    got = ahead.taken(ratings, data)
+    assert got is not None and got.table.num_rows == data.count(b"\n") and got.sep == ","
+    assert ahead.taken(ratings, data) is None                  # given once
+    assert ahead.taken(copied / "missing.csv", b"") is None
+
+
+def test_a_file_that_is_not_utf8_is_left_to_the_readers(copied):
+    (copied / "2026-07" / "目标.csv").write_bytes("期间,工号,指标,目标值\n2026-07,E1,销售任务,1\n".encode("gb18030"))
+    ahead.start(copied)
+    ahead.wait()
+    assert copied / "2026-07" / "目标.csv" not in ahead._ahead.parsed
+    assert copied / "2026-07" / "实绩.csv" in ahead._ahead.parsed
+
+
+@pytest.mark.parametrize("period", ["2026-07", "2026Q3", None])
+def test_loading_with_files_read_ahead_gives_the_same_inputs(params, copied, period):
+    plain = load_inputs(copied, params.catalog, period)
+    ahead.start(copied)
+    read_ahead = load_inputs(copied, params.catalog, period)
+    assert not [t for t in threading.enumerate() if t.name == "perfpay-read-ahead"]
+    assert not ahead._ahead.parsed                             # all taken or forgotten
+    same(read_ahead, plain)
+
+
+def test_a_file_changed_after_it_was_read_ahead_is_read_as_it_is_now(params, copied):
+    ahead.start(copied)
+    ahead.wait()
+    actuals = copied / "2026-07" / "实绩.csv"
+    lines = actuals.read_text(encoding="utf-8-sig").splitlines()
+    actuals.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8-sig")     # the last actual removed
+    changed = load_inputs(copied, params.catalog, "2026-07")
+    same(changed, load_inputs(copied, params.catalog, "2026-07"))
+    assert len(changed.actuals) == len(lines) - 2
+
+
+def test_the_command_reads_ahead(copied, tmp_path, monkeypatch):
+    from perfpay import cli
+
+    started = []
+    monkeypatch.setattr(ahead, "start", lambda root: started.append(root))
+    cli.main(["check", "--period", "2026-07", "--inputs", str(copied), "--params", str(ROOT / "params")])
+    assert started == [str(copied)]
