@@ -32,9 +32,10 @@ def test_files_parsed_ahead_are_given_once_and_only_for_the_same_bytes(copied):
     ratings = copied / "2026-07" / "评分.csv"
     data = ratings.read_bytes()
     ahead.start(copied)
-    ahead.wait()
+    ahead._ahead.thread.join()                                 # every file parsed
     assert ahead.taken(ratings, data + b"\n") is None          # not the bytes parsed: read anew
     ahead.start(copied)
+    ahead._ahead.thread.join()
     got = ahead.taken(ratings, data)
     assert got is not None and got.table.num_rows == data.count(b"\n") and got.sep == ","
     assert ahead.taken(ratings, data) is None                  # given once
@@ -44,7 +45,7 @@ def test_files_parsed_ahead_are_given_once_and_only_for_the_same_bytes(copied):
 def test_a_file_that_is_not_utf8_is_left_to_the_readers(copied):
     (copied / "2026-07" / "目标.csv").write_bytes("期间,工号,指标,目标值\n2026-07,E1,销售任务,1\n".encode("gb18030"))
     ahead.start(copied)
-    ahead.wait()
+    ahead._ahead.thread.join()
     assert copied / "2026-07" / "目标.csv" not in ahead._ahead.parsed
     assert copied / "2026-07" / "实绩.csv" in ahead._ahead.parsed
 
@@ -61,7 +62,7 @@ def test_loading_with_files_read_ahead_gives_the_same_inputs(params, copied, per
 
 def test_a_file_changed_after_it_was_read_ahead_is_read_as_it_is_now(params, copied):
     ahead.start(copied)
-    ahead.wait()
+    ahead._ahead.thread.join()
     actuals = copied / "2026-07" / "实绩.csv"
     lines = actuals.read_text(encoding="utf-8-sig").splitlines()
     actuals.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8-sig")     # the last actual removed
@@ -77,3 +78,13 @@ def test_the_command_reads_ahead(copied, tmp_path, monkeypatch):
     monkeypatch.setattr(ahead, "start", lambda root: started.append(root))
     cli.main(["check", "--period", "2026-07", "--inputs", str(copied), "--params", str(ROOT / "params")])
     assert started == [str(copied)]
+
+
+def test_the_thread_stops_after_the_file_it_is_parsing(copied):
+    ahead.start(copied)
+    ahead.wait()                                               # told at once: at most one file parsed
+    assert len(ahead._ahead.parsed) <= 1 and not ahead._ahead.thread.is_alive()
+    ahead.start(copied)
+    ahead._ahead.thread.join()
+    sizes = {p: p.stat().st_size for p in ahead._ahead.parsed}
+    assert list(ahead._ahead.parsed) == sorted(sizes, key=lambda p: -sizes[p])      # the largest first

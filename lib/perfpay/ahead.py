@@ -76,24 +76,30 @@ def _parsed(data: bytes) -> Parsed:
 
 
 class ReadAhead:
-    """A thread that parses every CSV file under `root` (one core: pyarrow's own threads would take
-    the core the start-up runs on); whatever fails is simply read again later."""
+    """A thread that parses the CSV files under `root`, the largest first, until it is told to
+    stop (one core: pyarrow's own threads would take the core the start-up runs on). A file it
+    did not get to, or could not parse, is read by the readers as usual."""
 
     def __init__(self, root):
         self.root = Path(root)
         self.parsed: dict[Path, Parsed] = {}
+        self.stop = threading.Event()
         self.thread = threading.Thread(target=self._read, name="perfpay-read-ahead", daemon=True)
         self.thread.start()
 
     def _read(self) -> None:
-        for path in input_files(self.root) if self.root.is_dir() else ():
-            if path.suffix.lower() == ".csv":
-                try:
-                    self.parsed[path] = _parsed(path.read_bytes())
-                except Exception:    # noqa: BLE001 - not UTF-8, ragged, gone: the readers read it as usual
-                    continue
+        files = [p for p in input_files(self.root) if p.suffix.lower() == ".csv"] if self.root.is_dir() else []
+        for path in sorted(files, key=lambda p: -p.stat().st_size):
+            if self.stop.is_set():
+                return
+            try:
+                self.parsed[path] = _parsed(path.read_bytes())
+            except Exception:        # noqa: BLE001 - not UTF-8, ragged, gone: the readers read it as usual
+                continue
 
     def wait(self) -> None:
+        """Let the file being parsed be finished, then stop."""
+        self.stop.set()
         self.thread.join()
 
 
@@ -108,7 +114,7 @@ def start(root) -> None:
 
 
 def wait() -> None:
-    """Wait until the thread is done (before forking: no other thread may run then)."""
+    """Stop the thread after the file it is parsing (before forking: no other thread may run then)."""
     if _ahead is not None:
         _ahead.wait()
 

@@ -8,6 +8,7 @@ indicator key. Cards and indicators themselves come from `Catalogs` once per dis
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from functools import reduce
 
@@ -26,57 +27,77 @@ CASE = ["period_v", "_card", "indicator_v"]       # the columns that name one in
 
 @dataclass
 class People:
-    """What the other tables need from the roster."""
-    role: dict[str, str] = field(default_factory=dict)       # kept employee -> role as written
-    hire: dict[str, date] = field(default_factory=dict)
-    leave: dict[str, date | None] = field(default_factory=dict)
+    """What the other tables need from the roster: the kept employees (`ids`, each once) and their
+    `columns` (role as written, hire and leave dates, department, manager id or ""), aligned."""
+    ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
     rejected: dict[str, str] = field(default_factory=dict)   # left-out employee -> where its rows are
     everyone: set[str] = field(default_factory=set)          # every id written in the roster
-    department: dict[str, str] = field(default_factory=dict)  # kept employee -> department
-    manager: dict[str, str] = field(default_factory=dict)     # kept employee -> manager id ("" if none)
     departments: set[str] = field(default_factory=set)       # every department written in the roster
+
+    # kept employee -> value, made when first asked for ---------------------------------------
+    @cached_property
+    def role(self) -> dict[str, str]:
+        return self._mapping("role")
+
+    @cached_property
+    def hire(self) -> dict[str, date]:
+        return self._mapping("hire")
+
+    @cached_property
+    def leave(self) -> dict[str, date | None]:
+        return self._mapping("leave")
+
+    @cached_property
+    def department(self) -> dict[str, str]:
+        return self._mapping("department")
+
+    @cached_property
+    def manager(self) -> dict[str, str]:
+        return self._mapping("manager")
+
+    def _mapping(self, name: str) -> dict:
+        return dict(zip(self.ids, self.columns.get(name, np.full(len(self.ids), None, dtype=object))))
 
     def heads(self) -> set[str]:
         """Kept employees who head their department: no manager, or one outside the department."""
-        everyone = np.arange(len(self.role))
+        everyone = np.arange(len(self.ids))
         dept = self.values("department", everyone)
         boss_dept = self.values("department", self.at(self.values("manager", everyone)))
-        return set(np.asarray(list(self.role), dtype=object)[dept != boss_dept])
+        return set(self.ids[dept != boss_dept])
 
-    # column-wise lookups (the dicts above are filled once, by check_roster) ---------------
+    # column-wise lookups ------------------------------------------------------------------
+    @cached_property
+    def _index(self) -> pd.Index:
+        return pd.Index(self.ids, dtype=object)
+
     def at(self, ids) -> np.ndarray:
         """Position of each id among the kept employees; -1 for anyone else.
 
         The positions of a column are kept while its array lives (the checks of a table ask
         for the same column several times; text is never changed in place)."""
-        if "_index" not in self.__dict__:
-            self.__dict__["_index"] = pd.Index(list(self.role), dtype=object)
-            self.__dict__["_at"] = {}
+        kept = self.__dict__.setdefault("_at", {})
         ids = np.asarray(ids, dtype=object)
         key = (ids.__array_interface__["data"][0], ids.shape, ids.strides)
-        if key not in self.__dict__["_at"]:        # the array is kept too: its memory stays its own
-            got = self.__dict__["_index"].get_indexer(ids)
+        if key not in kept:                        # the array is kept too: its memory stays its own
+            got = self._index.get_indexer(ids)
             got.flags.writeable = False
-            self.__dict__["_at"][key] = (ids, got)
-        return self.__dict__["_at"][key][1]
+            kept[key] = (ids, got)
+        return kept[key][1]
 
     def values(self, name: str, at: np.ndarray) -> np.ndarray:
-        """A field (role, hire, leave, department, manager) at positions `at`; None at -1."""
+        """A column (role, hire, leave, department, manager) at positions `at`; None at -1."""
         cache = self.__dict__.setdefault("_values", {})
         if name not in cache:
-            mapping = getattr(self, name)
-            if list(mapping) == list(self.role):      # filled from the same rows: values in order
-                got = np.fromiter(mapping.values(), dtype=object, count=len(mapping))
-            else:
-                got = np.fromiter((mapping.get(k) for k in self.role), dtype=object, count=len(self.role))
-            cache[name] = np.append(got, None)
+            got = self.columns.get(name, np.full(len(self.ids), None, dtype=object))
+            cache[name] = np.append(np.asarray(got, dtype=object), None)
         return cache[name][at]
 
     def dates(self, name: str, at: np.ndarray) -> np.ndarray:
         """hire or leave as datetime64 at positions `at`; NaT at -1 and where none."""
         cache = self.__dict__.setdefault("_dates", {})
         if name not in cache:
-            cache[name] = pd.to_datetime(pd.Series(self.values(name, np.arange(-1, len(self.role)))[1:],
+            cache[name] = pd.to_datetime(pd.Series(self.values(name, np.arange(-1, len(self.ids)))[1:],
                                                    dtype=object)).to_numpy(dtype="datetime64[ns]")
             cache[name] = np.append(cache[name], np.datetime64("NaT", "ns"))
         return cache[name][at]

@@ -12,7 +12,7 @@ from . import values as V
 from .checker import Catalogs, Checker
 from .common import (CASE, People, check_blanks, check_cards, check_duplicates, check_employees,
                      check_employment, check_indicators, indicator_attr, indicator_is, indicator_of,
-                     key_codes, parse_numbers)
+                     key_codes, parse_numbers, positions)
 from .contracts import RATER_ROLE_HELP, RATER_ROLE_SPELLINGS, norm
 
 # where the inputs of an indicator go, by its rule type
@@ -86,13 +86,13 @@ def check_roster(chk: Checker, catalogs: Catalogs, period: Period) -> People:
     chk.flag(chk.filled("manager_id") & mgr.eq(ids), "manager_id", "{employee_id} is their own manager",
              "correct the {_col}", severity="warning")
 
-    kept = d[~chk.bad]
-    by_id = {c: dict(zip(kept["employee_id"].to_numpy(), kept[c].to_numpy()))
-             for c in ("role", "hire_date_v", "leave_date_v", "department", "manager_id")}
-    people = People(role=by_id["role"], hire=by_id["hire_date_v"], leave=by_id["leave_date_v"],
-                    everyone=everyone, department=by_id["department"], manager=by_id["manager_id"],
+    kept = chk.bad.to_numpy()
+    kept = slice(None) if not kept.any() else ~kept
+    columns = {name: d[c].to_numpy()[kept] for name, c in (("role", "role"), ("hire", "hire_date_v"),
+               ("leave", "leave_date_v"), ("department", "department"), ("manager", "manager_id"))}
+    people = People(ids=ids.to_numpy()[kept], columns=columns, everyone=everyone,
                     departments=_distinct(chk, "department"))
-    gone = chk.bad & chk.filled("employee_id") & ~chk.isin("employee_id", people.role.keys())
+    gone = chk.bad & chk.filled("employee_id") & ~pd.Series(positions(chk, people) >= 0, index=d.index)
     for i, place in chk.where(gone).items():
         people.rejected[ids[i]] = "; ".join(filter(None, (people.rejected.get(ids[i]), place)))
     return people
