@@ -68,6 +68,23 @@ def test_codes_handed_over_by_the_checks_are_those_of_a_fresh_factorize(params, 
             assert np.array_equal(got[0], codes) and list(got[1]) == list(uniques), key
 
 
+@pytest.mark.parametrize("period", ["2026-07", PERIOD, None])
+def test_people_codes_handed_over_by_the_checks_are_those_scoring_works_out(params, period, monkeypatch):
+    from perfpay.gather import people_codes
+    from perfpay.inputs import load as load_module
+
+    handed = {}
+    hand_over = load_module._hand_over
+    monkeypatch.setattr(load_module, "_hand_over", lambda inputs, known: handed.update(known) or
+                        hand_over(inputs, known))
+    inputs = load_inputs(ROOT / "inputs", params.catalog, period)
+    people = [key for key in handed if key[0] == "people"]
+    assert ("people", "actuals") in people
+    for key in people:
+        assert inputs.memo.kept[key][2] is handed[key]                 # scoring reads the checks' array
+        assert np.array_equal(handed[key], people_codes(fresh(inputs), key[1])), key
+
+
 def test_codes_as_pandas_numbers_them():
     from perfpay.inputs.load import _as_factorized
 

@@ -17,7 +17,7 @@ from ..distinct import isna
 from ..forked import Forked, can_fork
 from ..periods import Period
 from .checker import Catalogs, Checker
-from .common import People, check_dates, check_periods, latest_period
+from .common import People, check_dates, check_periods, latest_period, positions
 from .contracts import SOURCE_COLUMNS, TABLES, table_for_name
 from .readers import SPREADSHEETS, read_raw
 from .report import Report
@@ -210,18 +210,18 @@ def load_inputs(inputs_dir, catalog_for: Callable[[Period], object], period=None
         people = check_roster(chk["roster"], catalogs, roster_period)
         _check_tables(chk, people, catalogs, within)
         outputs = {t: _output(t, c) for t, c in chk.items()}
-        codes = {t: _known_codes(t, outputs[t], c) for t, c in chk.items()}
+        known = {k: v for t, c in chk.items() for k, v in _known(t, outputs[t], c, people).items()}
         if helper is not None:
-            more, more_codes, problems = helper.result()
+            more, more_known, problems = helper.result()
             outputs.update(more)
-            codes.update(more_codes)
+            known.update(more_known)
             report.extend(problems)
     finally:
         if helper is not None:
             helper.stop()
         ahead.forget()
     inputs = Inputs(**{t: outputs[t] for t in TABLES}, report=report)
-    _hand_over_codes(inputs, codes)
+    _hand_over(inputs, known)
     return inputs.prepared()
 
 
@@ -255,7 +255,8 @@ def _checked(inputs_dir, tables, catalogs: Catalogs, within: Period):
     _check_times(chk, within)
     _check_tables(chk, people, catalogs, within)
     outputs = {t: _output(t, c) for t, c in chk.items()}
-    return outputs, {t: _known_codes(t, outputs[t], c) for t, c in chk.items()}, raw.report.problems
+    known = {k: v for t, c in chk.items() for k, v in _known(t, outputs[t], c, people).items()}
+    return outputs, known, raw.report.problems
 
 
 def _check_times(chk: dict[str, Checker], within: Period | None) -> None:
@@ -306,26 +307,30 @@ def empty_output(table: str) -> pd.DataFrame:
 CODED = ("employee_id", "period", "indicator")       # output columns scoring factorizes (perfpay.gather.codes)
 
 
-def _known_codes(table: str, frame: pd.DataFrame, chk: Checker) -> dict:
-    """{output column: (codes, distinct values)} of the columns of CODED that the checks have already
-    factorized, on a table none of whose rows was left out."""
+def _known(table: str, frame: pd.DataFrame, chk: Checker, people: People) -> dict:
+    """What the checks have already worked out that scoring reads, by its key in the memo, on a table
+    none of whose rows was left out: the codes of the columns of CODED, and the position of each
+    row's employee among the roster's kept ones (scoring's people codes: the roster's output is
+    those employees, in that order, each once)."""
     if chk.bad.any() or frame.empty:
         return {}
     known = {}
     for column in CODED:
         got = chk.known_codes(OUTPUT[table].get(column, "")) if column in frame else None
         if got is not None and _as_factorized(*got):
-            known[column] = got[0], np.asarray(got[1], dtype=object)
+            known[("codes", table, column)] = got[0], np.asarray(got[1], dtype=object)
+    if table != "roster" and "employee_id" in frame:
+        known[("people", table)] = positions(chk, people)
     return known
 
 
-def _hand_over_codes(inputs: Inputs, known: dict[str, dict]) -> None:
-    """Give the memo the codes the checks have already worked out ({table: _known_codes}), so
-    that scoring does not factorize those columns again."""
-    for table, columns in known.items():
-        for column, got in columns.items():
-            inputs.memo.get(("codes", table, column), {(table, column): column_of(inputs, table, column)},
-                            lambda got=got: got)
+def _hand_over(inputs: Inputs, known: dict) -> None:
+    """Give the memo what the checks have already worked out (_known), so that scoring does not
+    work it out again."""
+    for key, value in known.items():
+        table = key[1]
+        columns = [(table, key[2])] if key[0] == "codes" else [(table, "employee_id"), ("roster", "employee_id")]
+        inputs.memo.get(key, {c: column_of(inputs, *c) for c in columns}, lambda value=value: value)
 
 
 def _as_factorized(codes: np.ndarray, uniques: np.ndarray) -> bool:

@@ -257,13 +257,19 @@ def check_deals_have_quotas(deals: Checker, quotas: Checker) -> None:
                "(the deal is kept)", severity="warning")
 
 
+def _of_people(people: People, ids: pd.Series, *names: str) -> list[pd.Series]:
+    """The roster's `names` columns (hire, leave, department, ...) of each row's employee (None for
+    anyone not kept, and where `ids` is None)."""
+    at = people.at(ids.to_numpy(dtype=object))
+    return [pd.Series(people.values(name, at), index=ids.index, dtype=object) for name in names]
+
+
 def _dated_employment(chk: Checker, people: People, kept: pd.Series) -> None:
     d = chk.df
     m = kept & chk.ok("date") & d["date_v"].notna()
     if not m.any():
         return
-    ids = d["employee_id"].where(m, None)
-    hire, leave = V.lookup(ids, people.hire), V.lookup(ids, people.leave)
+    hire, leave = _of_people(people, d["employee_id"].where(m, None), "hire", "leave")
     when = pd.to_datetime(d["date_v"].where(m, None))
     fix = "check the employee and the date (the row is kept)"
     chk.flag(m & (when < pd.to_datetime(hire)), "date", "{employee_id} was hired on {_hire}, after {date_v}",
@@ -299,7 +305,7 @@ def check_quotas(chk: Checker, people: People, within: Period | None) -> None:
                      "keep one of these rows", column="employee_id")
 
     given = dept_target.notna() & kept
-    d["_department"] = V.lookup(d["employee_id"].where(given, None), people.department)
+    (d["_department"],) = _of_people(people, d["employee_id"].where(given, None), "department")
     heads = people.heads() if given.any() else set()       # worked out over the whole roster: only when needed
     chk.flag(given & ~d["employee_id"].isin(heads), "department_target",
              "{employee_id} does not head {_department} in the roster (his manager is in the same "
@@ -317,8 +323,7 @@ def _quarter_employment(chk: Checker, people: People, kept: pd.Series) -> None:
     m = kept & d["quarter_v"].notna()
     if not m.any():
         return
-    ids = d["employee_id"].where(m, None)
-    hire, leave = V.lookup(ids, people.hire), V.lookup(ids, people.leave)
+    hire, leave = _of_people(people, d["employee_id"].where(m, None), "hire", "leave")
     labels = d["quarter_v"].where(m, None)
     start = pd.to_datetime(V.map_unique(labels, lambda p: V.period_of(p).start))
     end = pd.to_datetime(V.map_unique(labels, lambda p: V.period_of(p).end))
