@@ -30,3 +30,20 @@ def test_isna_and_factorize_are_those_of_pandas(fresh):
 def test_short_and_non_object_arrays_go_to_pandas():
     np.testing.assert_array_equal(isna(np.array([1.0, np.nan])), [False, True])
     np.testing.assert_array_equal(isna(np.array([None, "x"], dtype=object)), [True, False])
+
+
+@pytest.mark.parametrize("runs", [1, 40, 700, 5000])
+def test_codes_of_runs_are_those_of_pandas(runs):
+    """Columns of long runs of one object (an explanation's block per indicator) are coded run by run."""
+    from perfpay.distinct import first_codes, same_objects
+
+    rng = np.random.default_rng(runs)
+    pool = np.array([Decimal(i) for i in range(30)] + ["x", None], dtype=object)
+    values = np.repeat(pool[rng.integers(0, len(pool), runs)], rng.integers(1, 30, runs))
+    codes, where = same_objects(values)
+    expected, uniques = pd.factorize(np.array([id(v) for v in values]))
+    np.testing.assert_array_equal(codes, expected)
+    np.testing.assert_array_equal(where, [list(expected).index(c) for c in range(len(uniques))])
+    numbers = rng.integers(0, 5, runs).repeat(50)
+    np.testing.assert_array_equal(first_codes(numbers)[0], pd.factorize(numbers)[0])
+    assert list(values[where]) == [pool[list(map(id, pool)).index(u)] for u in uniques]

@@ -3,6 +3,8 @@ columns perfpay reads (where equal texts are mostly one and the same str object)
 
 from __future__ import annotations
 
+import ctypes
+
 import numpy as np
 import pandas as pd
 
@@ -23,12 +25,29 @@ def factorize(values: np.ndarray, use_na_sentinel: bool = True) -> tuple[np.ndar
 
 def same_objects(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes that are equal where entries are the very same object, and where each code first appears."""
-    # an object array holds the addresses of its objects (CPython's id), read here without a call each
-    return first_codes(np.frombuffer(np.ascontiguousarray(values, dtype=object).tobytes(), dtype=np.uintp))
+    values = np.ascontiguousarray(values, dtype=object)
+    return first_codes(addresses(values))
+
+
+def addresses(values: np.ndarray) -> np.ndarray:
+    """The addresses of the objects of a contiguous object array (CPython's id), as uintp: a view
+    of the array's own memory, valid while the array lives."""
+    if not values.size:
+        return np.zeros(0, dtype=np.uintp)
+    return np.ctypeslib.as_array((ctypes.c_size_t * values.size).from_address(values.ctypes.data)).view(np.uintp)
 
 
 def first_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes of equal values, numbered in order of first appearance, and where each first appears."""
+    """Codes of equal values, numbered in order of first appearance, and where each first appears.
+
+    A column of long runs of one value (a block per indicator, say) is factorized one run at a time."""
+    if len(values) > 64:
+        starts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
+        if len(starts) * 8 <= len(values):
+            runs, uniques = pd.factorize(values[starts])
+            first_run = np.empty(len(uniques), dtype=np.int64)
+            first_run[runs[::-1]] = np.arange(len(runs) - 1, -1, -1)
+            return np.repeat(runs, np.diff(np.append(starts, len(values)))), starts[first_run]
     codes, uniques = pd.factorize(values)
     where = np.empty(len(uniques), dtype=np.int64)
     where[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
