@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -13,7 +12,7 @@ import pandas as pd
 
 from .. import ahead
 from ..ahead import input_files
-from ..distinct import isna
+from ..distinct import addresses, isna
 from ..forked import Forked, can_fork
 from ..periods import Period
 from .checker import Catalogs, Checker
@@ -137,7 +136,7 @@ def _memory(a: np.ndarray) -> np.ndarray:
     elif a.dtype != object:
         raw = a.reshape(-1).view(np.uint8)
     else:                                                  # numpy refuses a view of an object array
-        return np.ctypeslib.as_array((ctypes.c_size_t * a.size).from_address(a.ctypes.data))
+        return addresses(a)
     return raw.view(np.uint64) if raw.size % 8 == 0 else raw
 
 
