@@ -210,7 +210,11 @@ def load_inputs(inputs_dir, catalog_for: Callable[[Period], object], period=None
         _check_tables(chk, people, catalogs, within)
         outputs = {t: _output(t, c) for t, c in chk.items()}
         known = {k: v for t, c in chk.items() for k, v in _known(t, outputs[t], c, people).items()}
-        if helper is not None:
+        memo = Memo()
+        if helper is not None:          # what scoring reads of the tables here, worked out while the copy works
+            early = Inputs(**{t: outputs.get(t, empty_output(t)) for t in TABLES}, memo=memo)
+            _hand_over(early, known)
+            early.prepared()
             more, more_known, problems = helper.result()
             outputs.update(more)
             known.update(more_known)
@@ -219,7 +223,7 @@ def load_inputs(inputs_dir, catalog_for: Callable[[Period], object], period=None
         if helper is not None:
             helper.stop()
         ahead.forget()
-    inputs = Inputs(**{t: outputs[t] for t in TABLES}, report=report)
+    inputs = Inputs(**{t: outputs[t] for t in TABLES}, report=report, memo=memo)
     _hand_over(inputs, known)
     return inputs.prepared()
 
