@@ -43,7 +43,8 @@ def test_files_parsed_ahead_are_given_once_and_only_for_the_same_bytes(copied):
 
 
 def test_a_file_that_is_not_utf8_is_left_to_the_readers(copied):
-    (copied / "2026-07" / "目标.csv").write_bytes("期间,工号,指标,目标值\n2026-07,E1,销售任务,1\n".encode("gb18030"))
+    text = "期间,工号,指标,目标值\n2026-07,E1,销售任务,1\n"
+    (copied / "2026-07" / "目标.csv").write_bytes(text.encode("gb18030"))
     ahead.start(copied)
     ahead._ahead.thread.join()
     assert copied / "2026-07" / "目标.csv" not in ahead._ahead.parsed

@@ -183,6 +183,15 @@ def test_a_forked_result_comes_back_with_its_objects_shared(reaped):
     assert list(pickle.loads(forked.dumps(distinct))) == list(distinct)
 
 
+def test_without_a_process_to_fork_the_function_runs_here(monkeypatch, reaped):
+    def refuse():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+    monkeypatch.setattr(os, "fork", refuse)
+    here = Forked(os.getpid)
+    assert here.result() == os.getpid()
+    here.stop()
+
+
 def test_a_copy_not_wanted_is_killed_and_reaped(reaped):
     started = Forked(lambda: threading.Event().wait(60))
     assert started.pid in children()

@@ -34,9 +34,15 @@ class Forked:
     def __init__(self, fn):
         self.fn = fn
         read, write = os.pipe()
-        with warnings.catch_warnings():                 # pyarrow's own threads are about, idle
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
+        try:
+            with warnings.catch_warnings():             # pyarrow's own threads are about, idle
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+        except OSError:                                 # no process to be had (memory, limits): fn runs in result()
+            os.close(read)
+            os.close(write)
+            self.pid = self.pipe = None
+            return
         if pid == 0:                                    # the copy
             code = 1
             try:
@@ -52,6 +58,8 @@ class Forked:
 
     def result(self):
         """What fn() returned in the copy (or here, where the copy failed)."""
+        if self.pid is None:
+            return self.fn()
         with os.fdopen(self.pipe, "rb") as pipe:        # read before waiting: the copy blocks on a full pipe
             self.pipe = None
             data = pipe.read()

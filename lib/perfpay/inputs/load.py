@@ -189,7 +189,7 @@ def load_inputs(inputs_dir, catalog_for: Callable[[Period], object], period=None
     raises on bad data: rows with errors are left out and every problem is in `report`.
 
     With big inputs, a forked copy of this process reads and checks some tables meanwhile
-    (see aside()); the result is the same.
+    (see _aside); the result is the same.
     """
     within = Period.parse(period) if period is not None else None
     catalogs = Catalogs(catalog_for)
