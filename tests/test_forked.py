@@ -127,24 +127,13 @@ def test_a_failed_copy_is_done_again_here(params, how, monkeypatch, copied, fork
     assert_same(split, load(params, root, "2026Q3", False, monkeypatch))
 
 
-def test_an_error_here_stops_the_copy(params, monkeypatch, copied, forking, reaped):
-    root = copied
-
+@pytest.mark.parametrize("check", ["check_targets", "check_ratings"])     # here; in the copy, then here
+def test_an_error_is_raised_here_and_the_copy_stopped(params, check, monkeypatch, copied, forking, reaped):
     def broken(*args):
-        raise RuntimeError("a check broke")
-    monkeypatch.setattr(load_module, "check_targets", broken)
-    with pytest.raises(RuntimeError, match="a check broke"):
-        load(params, root, "2026Q3", True, monkeypatch)
-
-
-def test_an_error_in_both_is_raised_here_with_its_traceback(params, monkeypatch, copied, forking, reaped):
-    root = copied
-
-    def broken(*args):
-        raise RuntimeError("the ratings check broke")
-    monkeypatch.setattr(load_module, "check_ratings", broken)
-    with pytest.raises(RuntimeError, match="the ratings check broke"):
-        load(params, root, "2026Q3", True, monkeypatch)
+        raise RuntimeError(f"{check} broke")
+    monkeypatch.setattr(load_module, check, broken)
+    with pytest.raises(RuntimeError, match=f"{check} broke"):
+        load(params, copied, "2026Q3", True, monkeypatch)
 
 
 def test_when_the_tables_are_put_aside(monkeypatch, copied, tmp_path, forking):

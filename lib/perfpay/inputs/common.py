@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from datetime import date
 from functools import reduce
 
 import numpy as np
@@ -34,30 +33,6 @@ class People:
     rejected: dict[str, str] = field(default_factory=dict)   # left-out employee -> where its rows are
     everyone: set[str] = field(default_factory=set)          # every id written in the roster
     departments: set[str] = field(default_factory=set)       # every department written in the roster
-
-    # kept employee -> value, made when first asked for ---------------------------------------
-    @cached_property
-    def role(self) -> dict[str, str]:
-        return self._mapping("role")
-
-    @cached_property
-    def hire(self) -> dict[str, date]:
-        return self._mapping("hire")
-
-    @cached_property
-    def leave(self) -> dict[str, date | None]:
-        return self._mapping("leave")
-
-    @cached_property
-    def department(self) -> dict[str, str]:
-        return self._mapping("department")
-
-    @cached_property
-    def manager(self) -> dict[str, str]:
-        return self._mapping("manager")
-
-    def _mapping(self, name: str) -> dict:
-        return dict(zip(self.ids, self.columns.get(name, np.full(len(self.ids), None, dtype=object))))
 
     def heads(self) -> set[str]:
         """Kept employees who head their department: no manager, or one outside the department."""
