@@ -110,7 +110,7 @@ def test_bad_rows_aside_and_here_are_reported_as_by_one_process(params, monkeypa
     assert any("lots" in m for m in messages) and any("rate E" in m for m in messages)
 
 
-@pytest.mark.parametrize("how", ["raises", "killed"])
+@pytest.mark.parametrize("how", ["raises", "killed", "stuck"])
 def test_a_failed_copy_is_done_again_here(params, how, monkeypatch, copied, forking, reaped):
     root = copied
     here, checked = os.getpid(), load_module._checked
@@ -119,9 +119,12 @@ def test_a_failed_copy_is_done_again_here(params, how, monkeypatch, copied, fork
         if os.getpid() != here:
             if how == "killed":
                 os.kill(os.getpid(), signal.SIGKILL)
+            if how == "stuck":
+                threading.Event().wait(60)
             raise MemoryError("the copy ran out of memory")
         return checked(*args)
     monkeypatch.setattr(load_module, "_checked", failing)
+    monkeypatch.setattr(load_module, "_patience", lambda here: 1.0)
     split = load(params, root, "2026Q3", True, monkeypatch)
     monkeypatch.setattr(load_module, "_checked", checked)
     assert_same(split, load(params, root, "2026Q3", False, monkeypatch))
@@ -179,6 +182,21 @@ def test_without_a_process_to_fork_the_function_runs_here(monkeypatch, reaped):
     here = Forked(os.getpid)
     assert here.result() == os.getpid()
     here.stop()
+
+
+def test_a_stuck_copy_is_killed_and_its_work_done_here(reaped):
+    here = os.getpid()
+    stuck = Forked(lambda: threading.Event().wait(60) if os.getpid() != here else "done here")
+    assert stuck.result(timeout=0.5) == "done here"
+    assert stuck.pid is None and stuck.pipe is None
+
+
+def test_a_slow_copy_that_sends_in_time_is_waited_for(reaped):
+    import time
+
+    here = os.getpid()
+    slow = Forked(lambda: (time.sleep(0.3), "from the copy" if os.getpid() != here else "done here")[1])
+    assert slow.result(timeout=5) == "from the copy"
 
 
 def test_a_copy_not_wanted_is_killed_and_reaped(reaped):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import select
 import signal
 import sys
 import threading
@@ -56,18 +57,32 @@ class Forked:
         os.close(write)
         self.pid, self.pipe = pid, read
 
-    def result(self):
-        """What fn() returned in the copy (or here, where the copy failed)."""
+    def result(self, timeout: float | None = None):
+        """What fn() returned in the copy (or here, where the copy failed, or sent nothing for
+        `timeout` seconds: then it is killed, as stuck)."""
         if self.pid is None:
             return self.fn()
-        with os.fdopen(self.pipe, "rb") as pipe:        # read before waiting: the copy blocks on a full pipe
-            self.pipe = None
-            data = pipe.read()
+        data = self._read(timeout)                      # read before waiting: the copy blocks on a full pipe
+        if data is None:
+            self.stop()
+            return self.fn()
         _, status = os.waitpid(self.pid, 0)
         self.pid = None
         if status == 0 and data:
             return pickle.loads(data)
         return self.fn()
+
+    def _read(self, timeout: float | None) -> bytes | None:
+        """All the copy writes, until it closes the pipe; None after `timeout` seconds without a byte."""
+        chunks = []
+        while select.select([self.pipe], [], [], timeout)[0]:
+            chunk = os.read(self.pipe, 1 << 20)
+            if not chunk:
+                os.close(self.pipe)
+                self.pipe = None
+                return b"".join(chunks)
+            chunks.append(chunk)
+        return None
 
     def stop(self) -> None:
         """Kill the copy if it still runs, and reap it (when its result is not wanted)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -195,6 +196,7 @@ def load_inputs(inputs_dir, catalog_for: Callable[[Period], object], period=None
     catalogs = Catalogs(catalog_for)
     ahead.wait()                                    # the files read ahead, if any: no thread runs now
     aside = _aside(inputs_dir, within)
+    started = time.monotonic()
     helper = Forked(lambda: _checked(inputs_dir, aside, catalogs, within)) if aside else None
     try:
         raw = read_raw(inputs_dir, [t for t in TABLES if t not in aside])
@@ -215,7 +217,7 @@ def load_inputs(inputs_dir, catalog_for: Callable[[Period], object], period=None
             early = Inputs(**{t: outputs.get(t, empty_output(t)) for t in TABLES}, memo=memo)
             _hand_over(early, known)
             early.prepared()
-            more, more_known, problems = helper.result()
+            more, more_known, problems = helper.result(timeout=_patience(time.monotonic() - started))
             outputs.update(more)
             known.update(more_known)
             report.extend(problems)
@@ -231,6 +233,12 @@ def load_inputs(inputs_dir, catalog_for: Callable[[Period], object], period=None
 # tables a forked copy of the process reads and checks while this one reads and checks the others
 ASIDE = ("ratings",)
 ASIDE_BYTES = 4 << 20       # ... when their files hold this many bytes or more
+
+
+def _patience(here: float) -> float:
+    """Seconds to wait for the copy, beyond the `here` seconds this process took for its own
+    tables, before it is taken as stuck (a lock held at the fork), killed, and its work done here."""
+    return max(60.0, 10 * here)
 
 
 def _aside(inputs_dir, within: Period | None) -> tuple[str, ...]:
