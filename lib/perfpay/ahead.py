@@ -70,9 +70,15 @@ class Parsed:
 def _parsed(data: bytes) -> Parsed:
     body = data[len(BOM):] if data.startswith(BOM) else data
     first = first_line(body[:1 << 16].decode("utf-8", errors="ignore"))     # the readers check it
-    sep, width = separator(first), first.count(separator(first)) + 1
+    sep = separator(first)
+    width = first.count(sep) + 1
     table = parse_csv(body, sep, width, threads=False)
-    return Parsed(data, sep, width, table, [column.combine_chunks().dictionary_encode() for column in table.columns])
+    return Parsed(data, sep, width, table, encoded(table))
+
+
+def encoded(table) -> list:
+    """Each column of a parsed CSV, dictionary-encoded (what the readers turn into text columns)."""
+    return [column.combine_chunks().dictionary_encode() for column in table.columns]
 
 
 class ReadAhead:

@@ -45,13 +45,16 @@ def first_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         starts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
         if len(starts) * 8 <= len(values):
             runs, uniques = pd.factorize(values[starts])
-            first_run = np.empty(len(uniques), dtype=np.int64)
-            first_run[runs[::-1]] = np.arange(len(runs) - 1, -1, -1)
-            return np.repeat(runs, np.diff(np.append(starts, len(values)))), starts[first_run]
+            return np.repeat(runs, np.diff(np.append(starts, len(values)))), starts[_first_places(runs, len(uniques))]
     codes, uniques = pd.factorize(values)
-    where = np.empty(len(uniques), dtype=np.int64)
+    return codes, _first_places(codes, len(uniques))
+
+
+def _first_places(codes: np.ndarray, n: int) -> np.ndarray:
+    """Where each of the codes 0..n-1 first appears."""
+    where = np.empty(n, dtype=np.int64)
     where[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-    return codes, where
+    return where
 
 
 def firsts(codes: np.ndarray) -> np.ndarray:

@@ -126,7 +126,7 @@ def _arrow_grid(text: str, data: bytes | memoryview | None, sep: str, width: int
         coded = None
     if table.num_columns > width or not all(pa.types.is_string(t) for t in table.schema.types):
         return None
-    coded = coded or [column.combine_chunks().dictionary_encode() for column in table.columns]
+    coded = coded or ahead.encoded(table)
     columns = {j: _stripped_column(column) for j, column in enumerate(coded)}
     return pd.DataFrame(columns, index=range(1, table.num_rows + 1), dtype=object, copy=False)
 
