@@ -225,12 +225,16 @@ def fmt(array, scale: int = CENT, places: int = 2, trim: bool = True) -> pd.Seri
 
     Written once per distinct value.
     """
+    return pd.Series(fmt_array(array, scale, places, trim), dtype=object)
+
+
+def fmt_array(array, scale: int = CENT, places: int = 2, trim: bool = True) -> np.ndarray:
+    """`fmt` as an object array of str."""
     a = np.asarray(array)
     if a.dtype == object:
         a = narrow(a)
     codes, uniques = pd.factorize(a, use_na_sentinel=False)
-    text = _fmt(narrow(np.asarray(uniques)), scale, places, trim)
-    return pd.Series(text[codes], dtype=object)
+    return _fmt(narrow(np.asarray(uniques)), scale, places, trim)[codes]
 
 
 def _fmt(a: np.ndarray, scale: int, places: int, trim: bool) -> np.ndarray:

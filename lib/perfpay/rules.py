@@ -24,11 +24,13 @@ from fractions import Fraction
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .cards import RATER_ROLES, Indicator
 from .errors import PerfpayError
-from .exact import (CENT, MICRO, cents, ceil_div, fit, floor_div, fmt, fraction, half_up, largest, narrow,
-                    obj, round_half_up)
+from .exact import (CENT, MICRO, cents, ceil_div, fit, floor_div, fmt_array, fraction, half_up, largest,
+                    narrow, obj, round_half_up)
 
 ROLE_CN = {"self": "本人", "superior": "上级", "peer": "小组"}
 
@@ -50,8 +52,8 @@ class Raw:
     points: np.ndarray              # centipoints before floor/cap (int64, or object ints)
     flag: np.ndarray                # data-quality flag, "" when none (object)
     clip: np.ndarray | None = None  # rows the floor/cap applies to (None = all)
-    note: pd.Series | None = None   # how the points came about (when text is asked)
-    inputs: pd.Series | None = None  # the inputs used, as text
+    note: np.ndarray | None = None   # how the points came about (when text is asked; object, str)
+    inputs: np.ndarray | None = None  # the inputs used, as text (object, str)
     flagged: np.ndarray | None = None  # rows with a flag (None: none, or not known: see `flagged_rows`)
 
     def flagged_rows(self) -> np.ndarray:
@@ -65,8 +67,8 @@ def _n(data) -> int:
     return len(data.index)
 
 
-def _s(value, n) -> pd.Series:
-    return pd.Series([value] * n, dtype=object)
+def _s(value, n) -> np.ndarray:
+    return np.full(n, value, dtype=object)
 
 
 def _flags(n) -> np.ndarray:
@@ -85,8 +87,33 @@ def _mask(data, name: str) -> np.ndarray:
     return np.zeros(_n(data), dtype=bool)
 
 
-def _measure(x) -> pd.Series:
-    return fmt(x, MICRO, 4)
+def _measure(x) -> np.ndarray:
+    return fmt_array(x, MICRO, 4)
+
+
+def _counted(counts: np.ndarray) -> np.ndarray:
+    """Counts as text: '3'."""
+    return np.asarray(counts).astype(str).astype(object)
+
+
+def _pick(where, then, otherwise) -> np.ndarray:
+    """Text `then` where `where` holds, else `otherwise` (arrays of str or str), as an object array.
+
+    Texts are numpy object arrays: the rules make them for each distinct combination of inputs,
+    mostly a few hundred, where pandas' per-call cost would outweigh the work."""
+    return np.where(np.asarray(where, dtype=bool), np.asarray(then, dtype=object), np.asarray(otherwise, dtype=object))
+
+
+def _then(parts: np.ndarray, piece, where) -> np.ndarray:
+    """`piece` added to the texts where `where` holds, after a '; ' when the text is not empty."""
+    return _pick(where, _pick(parts == "", parts, parts + "; ") + piece, parts)
+
+
+def _replace(texts: np.ndarray, old: str, new: str) -> np.ndarray:
+    """Every `old` in each text replaced by `new`."""
+    if not len(texts):
+        return texts
+    return pc.replace_substring(pa.array(texts, pa.string()), old, new).to_numpy(zero_copy_only=False)
 
 
 def _num(value) -> str:
@@ -113,15 +140,15 @@ def _missing(raw: Raw, missing: np.ndarray, why: str, flag: str) -> Raw:
     raw.flagged = None if raw.flagged is None else raw.flagged | missing
     if raw.note is not None:
         what = "target" if flag == "missing_target" else "actual"
-        shown = raw.inputs.reset_index(drop=True).str.replace(f"{what} 0", f"{what} none", regex=False)
-        raw.inputs = shown.where(pd.Series(missing), raw.inputs.reset_index(drop=True))
-        raw.note = raw.note.where(~missing, why)
+        raw.inputs = raw.inputs.copy()
+        raw.inputs[missing] = _replace(raw.inputs[missing], f"{what} 0", f"{what} none")
+        raw.note = _pick(missing, why, raw.note)
     return raw
 
 
 # step ------------------------------------------------------------------------------
-def _plural(count: pd.Series) -> pd.Series:
-    return pd.Series(np.where(count == "1", " step", " steps"), index=count.index)
+def _plural(count: np.ndarray) -> np.ndarray:
+    return _pick(count == "1", " step", " steps")
 
 
 def _steps(num, den, size, rounding: str):
@@ -215,31 +242,29 @@ def step(ind: Indicator, data, text: bool = True) -> Raw:
 def _step_text(r, actual, target, safe_t, gap, sn, sd, bn, bd, zero, ratio, lower):
     if ratio:
         rate = round_half_up(100 * 100 * actual, safe_t)   # hundredths of a percent
-        where = fmt(rate) + "% of target"
+        where = fmt_array(rate) + "% of target"
     else:
         where = _measure(actual) + " against target " + _measure(target)
-    steps_txt = fmt(round_half_up(obj(sn) * 100, sd))
-    bsteps_txt = fmt(round_half_up(obj(bn) * 100, bd)) if bn is not None else None
-    note = where.copy()
-    below = pd.Series(gap > 0)
-    above = pd.Series(gap < 0)
-    note = note.where(~below, where + ": " + steps_txt + _plural(steps_txt) + " × −" + _num(r["penalty"]))
+    steps_txt = fmt_array(round_half_up(obj(sn) * 100, sd))
+    bsteps_txt = fmt_array(round_half_up(obj(bn) * 100, bd)) if bn is not None else None
+    below = np.asarray(gap > 0, dtype=bool)
+    above = np.asarray(gap < 0, dtype=bool)
+    note = _pick(below, where + ": " + steps_txt + _plural(steps_txt) + " × −" + _num(r["penalty"]), where)
     size = _num(r["step"]) + ("%" if ratio else "")
-    note = note.where(~(below & (steps_txt == "0")), where + f": within one step ({size}) of target, no deduction")
+    note = _pick(below & (steps_txt == "0"), where + f": within one step ({size}) of target, no deduction", note)
     if bsteps_txt is not None:
-        note = note.where(~above, where + ": " + bsteps_txt + _plural(bsteps_txt) + " × +" + _num(r["bonus"]))
+        note = _pick(above, where + ": " + bsteps_txt + _plural(bsteps_txt) + " × +" + _num(r["bonus"]), note)
         bsize = _num(r["bonus_step"]) + ("%" if ratio else "")
-        note = note.where(~(above & (bsteps_txt == "0")),
-                          where + f": above target by less than one step ({bsize}), no bonus")
+        note = _pick(above & (bsteps_txt == "0"), where + f": above target by less than one step ({bsize}), no bonus",
+                     note)
     met = ": on target, full points" if bsteps_txt is not None else ": target met, full points"
-    note = note.where(below | (above & (bsteps_txt is not None)), where + met)
-    zs = pd.Series(zero)
+    note = _pick(below | (above & (bsteps_txt is not None)), note, where + met)
     if r.get("zero_below") is not None and not lower:
         limit = f"below {_num(r['zero_below'])}{'% of target' if ratio else ''}"
-        note = note.where(~zs, where + f": {limit}, no points")
+        note = _pick(zero, where + f": {limit}, no points", note)
     if r.get("zero_above") is not None and lower:
         limit = f"over {_num(r['zero_above'])}{'% above target' if ratio else ''}"
-        note = note.where(~zs, where + f": {limit}, no points")
+        note = _pick(zero, where + f": {limit}, no points", note)
     inputs = "actual " + _measure(actual) + ", target " + _measure(target)
     return note, inputs
 
@@ -262,8 +287,8 @@ def proportional(ind: Indicator, data, text: bool = True) -> Raw:
     raw = Raw(points, _flags(n), flagged=np.zeros(n, dtype=bool))
     if text:
         rate = round_half_up(100 * 100 * actual, safe_t)
-        note = fmt(rate) + "% of target × " + _num(ind.points)
-        raw.note = note.where(~pd.Series(capped), note + f" (capped at {_num(cap * 100)}%)")
+        note = fmt_array(rate) + "% of target × " + _num(ind.points)
+        raw.note = _pick(capped, note + f" (capped at {_num(cap * 100)}%)", note)
         raw.inputs = "actual " + _measure(actual) + ", target " + _measure(target)
     raw = _missing(raw, ~has_target | (target <= 0), "no valid target: no points", "missing_target")
     return _missing(raw, ~has_actual, "no actual recorded: no points", "missing_actual")
@@ -298,15 +323,13 @@ def _event_counts(data, specs, value_key) -> tuple[np.ndarray, np.ndarray, list]
     return total, count_all, counts
 
 
-def _event_text(data, specs, counts, value_key, sign) -> pd.Series:
+def _event_text(data, specs, counts, value_key, sign) -> np.ndarray:
     """A note such as '迟到 2 × −1; 早退 1 × −1'."""
     parts = _s("", _n(data))
     for spec, c in zip(specs, counts):
         label = data.attrs.get("event_names", {}).get(spec["event"], spec["event"])
         shown = f"{sign}{_num(abs(fraction(spec[value_key])))}" if sign else _num(spec[value_key])
-        piece = label + " " + pd.Series(c).astype(str) + f" × {shown}"
-        has = pd.Series(c > 0)
-        parts = parts.where(~has, parts.where(parts == "", parts + "; ") + piece)
+        parts = _then(parts, label + " " + _counted(c) + f" × {shown}", c > 0)
     return parts
 
 
@@ -336,18 +359,18 @@ def deduction(ind: Indicator, data, text: bool = True) -> Raw:
     raw = Raw(points, _flags(n), clip, flagged=np.zeros(n, dtype=bool))
     if text:
         parts = _event_text(data, normal, counts, "penalty", "−")
-        note = parts.where(pd.Series(count > 0), "no events: full points")
+        note = _pick(count > 0, parts, "no events: full points")
         if r.get("zero_after") is not None:
             tag = f"; more than {r['zero_after']} times: no points"
-            note = note.where(~pd.Series(count > int(r["zero_after"])), note + tag)
+            note = _pick(count > int(r["zero_after"]), note + tag, note)
         if r.get("zero_at") is not None:
-            note = note.where(~pd.Series(at), note + f"; {r['zero_at']} or more times: no points")
+            note = _pick(at, note + f"; {r['zero_at']} or more times: no points", note)
         inputs = parts
         if fixed:
             fparts = _event_text(data, fixed, fcounts, "fixed", "")
-            note = note.where(~pd.Series(hit), fparts + ": the item is set to this value (倒扣)")
-            inputs = inputs.where(fparts == "", inputs.where(inputs == "", inputs + "; ") + fparts)
-        raw.note, raw.inputs = note, inputs.where(inputs != "", "no events")
+            note = _pick(hit, fparts + ": the item is set to this value (倒扣)", note)
+            inputs = _then(inputs, fparts, fparts != "")
+        raw.note, raw.inputs = note, _pick(inputs != "", inputs, "no events")
     return raw
 
 
@@ -358,7 +381,7 @@ def bonus_events(ind: Indicator, data, text: bool = True) -> Raw:
     raw = Raw(cents(ind.points) + plus, _flags(n), flagged=np.zeros(n, dtype=bool))
     if text:
         parts = _event_text(data, ind.rule["events"], counts, "bonus", "+")
-        raw.note = raw.inputs = parts.where(pd.Series(count > 0), "no events")
+        raw.note = raw.inputs = _pick(count > 0, parts, "no events")
     return raw
 
 
@@ -408,17 +431,11 @@ def levels(ind: Indicator, data, weights: dict, missing_policy: str, text: bool 
         for role in roles:
             c = ns[role]
             has = c > 0
-            mean = fmt(round_half_up(sums[role], np.where(has, c, 1)))
-            piece = f"{ROLE_CN[role]} " + mean + " (" + pd.Series(c).astype(str) + f" × {_num(fr[role])}%)"
-            hs = pd.Series(has)
-            seen = seen.where(~hs, seen.where(seen == "", seen + "; ") + piece)
-        note = seen.copy()
-        lost_s = pd.Series(lost)
-        if missing_policy == "renormalise":
-            note = note.where(~partly, note + "; no " + lost_s + " rating, weights renormalised")
-        else:
-            note = note.where(~partly, note + "; no " + lost_s + " rating, counted as 0")
-        raw.note, raw.inputs = note, seen.where(seen != "", "no ratings")
+            mean = fmt_array(round_half_up(sums[role], np.where(has, c, 1)))
+            seen = _then(seen, f"{ROLE_CN[role]} " + mean + " (" + _counted(c) + f" × {_num(fr[role])}%)", has)
+        how = "weights renormalised" if missing_policy == "renormalise" else "counted as 0"
+        note = _pick(partly, seen + "; no " + lost + f" rating, {how}", seen)
+        raw.note, raw.inputs = note, _pick(seen != "", seen, "no ratings")
     return _missing(raw, none, "no ratings recorded: no points", "missing_rating")
 
 
@@ -452,10 +469,9 @@ def adjustment(ind: Indicator, data, text: bool = True) -> Raw:
     raw = Raw(adj.copy(), _flags(n), flagged=np.zeros(n, dtype=bool))
     if text:
         count = _col(data, "adj_n")
-        reasons = pd.Series(np.asarray(data["adj_note"], dtype=object)) if "adj_note" in data else _s("", n)
-        sign = pd.Series(np.where(adj >= 0, "+", "")).astype(str)
-        note = sign + fmt(adj) + " approved: " + reasons
-        raw.note = raw.inputs = note.where(pd.Series(count > 0), "no adjustment")
+        reasons = np.asarray(data["adj_note"], dtype=object) if "adj_note" in data else _s("", n)
+        note = _pick(adj >= 0, "+", "") + fmt_array(adj) + " approved: " + reasons
+        raw.note = raw.inputs = _pick(count > 0, note, "no adjustment")
     return raw
 
 
@@ -496,13 +512,12 @@ def limits(ind: Indicator, raw: Raw) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return out, low, high
 
 
-def limit_note(ind: Indicator, note: pd.Series, low: np.ndarray, high: np.ndarray) -> pd.Series:
+def limit_note(ind: Indicator, note: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """The note with '; floor 0' or '; cap 30' where the floor or the cap changed the points."""
-    note = note.reset_index(drop=True)
     if ind.min_points is not None and low.any():
-        note = note.where(~pd.Series(low), note + f"; floor {_num(ind.min_points)}")
+        note = _pick(low, note + f"; floor {_num(ind.min_points)}", note)
     if ind.max_points is not None and high.any():
-        note = note.where(~pd.Series(high), note + f"; cap {_num(ind.max_points)}")
+        note = _pick(high, note + f"; cap {_num(ind.max_points)}", note)
     return note
 
 
@@ -514,7 +529,7 @@ def score_indicator(ind: Indicator, data, weights: dict | None = None,
     return pd.DataFrame({
         "raw_c": raw.points,
         "points_c": out,
-        "note": limit_note(ind, raw.note, low, high).to_numpy(),
-        "inputs": raw.inputs.reset_index(drop=True).to_numpy(),
+        "note": limit_note(ind, raw.note, low, high),
+        "inputs": raw.inputs,
         "flag": raw.flag,
     }, index=data.index)

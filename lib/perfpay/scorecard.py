@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .cards import Card
+from .distinct import firsts
 from .exact import CENT, cents, decimals, half_up, obj, to_decimal
 from .gather import Base, Gathered, Tables, codes, join_groups, memo_of, roster_codes, roster_dates
 from .periods import Period
@@ -485,8 +486,7 @@ def _distinct(cols: Columns) -> tuple[np.ndarray, np.ndarray]:
             size = len(uniques)
         key, size = key * count + codes, size * count
     key, _ = pd.factorize(key)
-    _, first = np.unique(key, return_index=True)
-    return key, first
+    return key, firsts(key)
 
 
 def _texts(ind, cols: Columns, card: Card) -> tuple[np.ndarray, np.ndarray]:
@@ -501,8 +501,7 @@ def _text_codes(ind, cols: Columns, card: Card) -> tuple[np.ndarray, np.ndarray,
     codes, first = _distinct(cols)
     raw = raw_points(ind, cols.take(first), card.raters, card.missing_rater, text=True)
     _, low, high = limits(ind, raw)
-    note = limit_note(ind, raw.note, low, high).to_numpy(dtype=object)
-    return codes, note, raw.inputs.reset_index(drop=True).to_numpy(dtype=object)
+    return codes, limit_note(ind, raw.note, low, high), raw.inputs
 
 
 def _explain_rows(s: Scored) -> pd.DataFrame:
