@@ -26,7 +26,7 @@ from perfpay.inputs import values as V
 from perfpay.ahead import first_line as _first_line
 from perfpay.inputs.readers import _strip
 from perfpay.rules import score_indicator
-from perfpay.scorecard import rank, score
+from perfpay.scorecard import rank, score, sort_rows
 from test_rules import _EVENTS, _LIBRARY, DEFAULT_WEIGHTS, frame, indicator
 
 INT64_MAX = 2**63 - 1
@@ -192,6 +192,24 @@ def test_rank_is_competition_ranking_within_groups():
                       "total_c": rng.integers(0, 20, 500)})
     expect = f["total_c"].groupby([f["department"], f["card"]]).rank(method="min", ascending=False).astype(int)
     pd.testing.assert_series_equal(rank(f, ["department", "card"]), expect, check_names=False)
+
+
+@pytest.mark.parametrize("spoil", [None, "missing", "float"])
+def test_sort_rows_equals_a_stable_pandas_sort(spoil):
+    rng = np.random.default_rng(5)
+    words = np.array(["客户服务部", "BD组", "大客户部", "a", "B", "é", "\U0001f600", "\ue000", "ab", "a b", ""], dtype=object)
+    n = 2000
+    f = pd.DataFrame({"department": rng.choice(words, n), "role": rng.choice(words[:4], n),
+                      "rank": rng.integers(1, 30, n), "employee_id": rng.choice(words, n) + rng.integers(0, 50, n).astype(str),
+                      "row": np.arange(n)})
+    if spoil == "missing":
+        f.loc[7, "role"] = None
+    if spoil == "float":                                    # pandas sorts these itself
+        f["rank"] = f["rank"].astype(float)
+        f.loc[5, "rank"] = np.nan
+    keys = ["department", "role", "rank", "employee_id"]
+    expect = f.sort_values(keys, kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(sort_rows(f, keys), expect)
 
 
 def test_join_groups_keeps_row_order_within_groups():
