@@ -9,6 +9,17 @@ import pyarrow as pa
 from perfpay.texts import arrow_text, blank, choose, column, file_rows, join, pick
 
 
+def test_file_rows_of_every_kind_of_file_column_equal_the_texts_made_one_by_one():
+    rng = np.random.default_rng(2)
+    names = np.array(["2026-07/实绩.csv", "a,b.csv", "records", None, ""], dtype=object)
+    files = names[rng.integers(0, len(names), 3000)]
+    files[::7] = [f"{i}.csv" for i in range(len(files[::7]))]       # distinct objects too
+    rows = rng.integers(0, 10**6, len(files))
+    expect = [f"{'' if f is None else f}:{r}" for f, r in zip(files, rows)]
+    for given in (files, pd.Series(files), pd.Series(files, dtype="string[pyarrow]"), pd.Series(files).array):
+        assert file_rows(given, rows).to_pylist() == expect
+
+
 def test_file_rows_name_each_row():
     got = file_rows(pd.Series(["2026-07/实绩.csv", "a b.csv", "2026-07/实绩.csv"]), np.array([2, 10, 490877]))
     assert got.to_pylist() == ["2026-07/实绩.csv:2", "a b.csv:10", "2026-07/实绩.csv:490877"]

@@ -9,6 +9,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .distinct import factorize
+
 TEXT = pa.large_string()
 
 
@@ -40,8 +42,15 @@ def join(*parts: pa.Array, sep: str = "") -> pa.Array:
 
 
 def file_rows(files, rows) -> pa.Array:
-    """'file:row' of each row, from its file (text) and its row number (integers)."""
-    return join(arrow_text(files), pa.array(np.asarray(rows, dtype=np.int64)).cast(TEXT), sep=":")
+    """'file:row' of each row, from its file (text) and its row number (integers). A column of
+    str has a few distinct files: each is made into text once."""
+    values = files.array if isinstance(files, pd.Series) else files
+    if isinstance(values, (np.ndarray, pd.arrays.NumpyExtensionArray)):
+        codes, names = factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+        named = pick(arrow_text(np.asarray(names, dtype=object)), codes)
+    else:
+        named = arrow_text(values)
+    return join(named, pa.array(np.asarray(rows, dtype=np.int64)).cast(TEXT), sep=":")
 
 
 def pick(values: pa.Array, at: np.ndarray) -> pa.Array:

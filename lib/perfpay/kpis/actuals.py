@@ -85,7 +85,8 @@ def computed_actuals(kpis: pd.DataFrame, roster: pd.DataFrame, wanted: pd.DataFr
 def merge_actuals(typed: pd.DataFrame, computed: pd.DataFrame) -> pd.DataFrame:
     """Typed-in actuals plus the computed ones nobody typed in; every row keeps a `src`."""
     key = ["period", ID, "indicator"]
-    typed = typed.assign(src=column(file_rows(typed["_file"], typed["_row"].to_numpy())))
+    typed = typed.copy(deep=False)          # a column of its own; the others shared, not copied
+    typed["src"] = column(file_rows(typed["_file"], typed["_row"].to_numpy()))
     if computed.empty:
         return typed
     both = typed[key].merge(computed[[*key, "src"]], on=key, how="left")["src"]
