@@ -20,6 +20,7 @@ from perfpay import forked
 from perfpay.forked import Forked
 from perfpay.inputs import TABLES, load_inputs
 from perfpay.inputs import load as load_module
+from perfpay.inputs.contracts import table_for_name
 
 
 def load(params, root, period, split: bool, monkeypatch):
@@ -86,7 +87,7 @@ def copied(tmp_path):
 def test_two_processes_load_what_one_does(params, period, monkeypatch, copied, forking, reaped):
     root = copied
     split = load(params, root, period, True, monkeypatch)
-    assert len(split.ratings) > 0 and ("people", "ratings") in split.handed
+    assert len(split.ratings) > 0 and ("people", "ratings") in split.handed and len(split.events) > 0
     assert_same(split, load(params, root, period, False, monkeypatch))
 
 
@@ -98,6 +99,9 @@ def test_bad_rows_aside_and_here_are_reported_as_by_one_process(params, monkeypa
     ratings.loc[1, "等级"] = "Z"                            # no such level
     ratings = pd.concat([ratings, ratings.iloc[[2]]])       # the same rating twice
     ratings.to_csv(month / "评分.csv", index=False, encoding="utf-8-sig")
+    events = pd.read_csv(month / "事件.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    events.loc[0, "日期"] = "2026-13-01"                    # no such date
+    events.to_csv(month / "事件.csv", index=False, encoding="utf-8-sig")
     actuals = pd.read_csv(month / "实绩.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     actuals.loc[0, "实际值"] = "lots"
     actuals.to_csv(month / "实绩.csv", index=False, encoding="utf-8-sig")
@@ -108,6 +112,7 @@ def test_bad_rows_aside_and_here_are_reported_as_by_one_process(params, monkeypa
     assert sum("notes.csv" in m for m in messages) == 1
     assert any("E404" in m for m in messages) and any("'Z'" in m for m in messages)
     assert any("lots" in m for m in messages) and any("rate E" in m for m in messages)
+    assert any("2026-13-01" in m for m in messages)
 
 
 @pytest.mark.parametrize("how", ["raises", "killed", "stuck"])
@@ -144,9 +149,9 @@ def test_when_the_tables_are_put_aside(monkeypatch, copied, tmp_path, forking):
 
     root = copied
     month = Period.parse("2026-07")
-    size = sum(p.stat().st_size for p in root.rglob("评分.csv"))
+    size = sum(p.stat().st_size for p in root.rglob("*.csv") if table_for_name(p.stem) in load_module.ASIDE)
     monkeypatch.setattr(load_module, "ASIDE_BYTES", size)
-    assert load_module._aside(root, month) == ("ratings",)
+    assert load_module._aside(root, month) == ("ratings", "events")
     assert load_module._aside(root, None) == ()                  # the roster needs every table's periods
     monkeypatch.setattr(load_module, "ASIDE_BYTES", size + 1)
     assert load_module._aside(root, month) == ()                 # too small to be worth a process

@@ -231,7 +231,7 @@ def load_inputs(inputs_dir, catalog_for: Callable[[Period], object], period=None
 
 
 # tables a forked copy of the process reads and checks while this one reads and checks the others
-ASIDE = ("ratings",)
+ASIDE = ("ratings", "events")      # the events: it then finishes with this one, not 0.5-0.9 s before
 ASIDE_BYTES = 4 << 20       # ... when their files hold this many bytes or more
 
 
