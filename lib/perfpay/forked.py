@@ -1,11 +1,13 @@
 """A function run in a forked copy of this process while this one goes on; what it returns comes
-back pickled through a pipe. Objects shared within it stay shared (text read once per distinct
+back pickled, in a file in memory (memfd) that the copy fills and closes a pipe on: it never
+waits for this process to read. Objects shared within it stay shared (text read once per distinct
 value stays one str); an object column travels as its distinct objects and a code per entry, a
 plain frame as its columns (both twice as fast to pickle and unpickle as pandas' and numpy's own)."""
 
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import pickle
 import select
@@ -34,55 +36,58 @@ class Forked:
 
     def __init__(self, fn):
         self.fn = fn
-        read, write = os.pipe()
+        self.pid = self.pipe = self.store = None
+        fds = []
         try:
+            fds = [*os.pipe(), os.memfd_create("perfpay-forked", os.MFD_CLOEXEC)]
             with warnings.catch_warnings():             # pyarrow's own threads are about, idle
                 warnings.simplefilter("ignore", DeprecationWarning)
                 pid = os.fork()
         except OSError:                                 # no process to be had (memory, limits): fn runs in result()
-            os.close(read)
-            os.close(write)
-            self.pid = self.pipe = None
+            for fd in fds:
+                os.close(fd)
             return
+        read, write, store = fds
         if pid == 0:                                    # the copy
             code = 1
             try:
                 os.close(read)
-                data = dumps(fn())
-                with os.fdopen(write, "wb") as pipe:
-                    pipe.write(data)
+                value = fn()
+                with os.fdopen(store, "wb") as kept:
+                    dump(value, kept)
+                os.close(write)                         # done: the pipe's end tells the process
                 code = 0
             finally:                                    # never returns into the caller's code
                 os._exit(code)
         os.close(write)
-        self.pid, self.pipe = pid, read
+        self.pid, self.pipe, self.store = pid, read, store
 
     def result(self, timeout: float | None = None):
-        """What fn() returned in the copy (or here, where the copy failed, or sent nothing for
-        `timeout` seconds: then it is killed, as stuck)."""
+        """What fn() returned in the copy (or here, where the copy failed, or had not finished
+        after `timeout` seconds: then it is killed, as stuck)."""
         if self.pid is None:
             return self.fn()
-        data = self._read(timeout)                      # read before waiting: the copy blocks on a full pipe
-        if data is None:
+        if not self._ended(timeout):
             self.stop()
             return self.fn()
         _, status = os.waitpid(self.pid, 0)
         self.pid = None
-        if status == 0 and data:
-            return pickle.loads(data)
+        try:
+            size = os.fstat(self.store).st_size
+            if status == 0 and size:
+                with mmap.mmap(self.store, size, access=mmap.ACCESS_READ) as data:
+                    return pickle.loads(data)
+        finally:
+            self.stop()
         return self.fn()
 
-    def _read(self, timeout: float | None) -> bytes | None:
-        """All the copy writes, until it closes the pipe; None after `timeout` seconds without a byte."""
-        chunks = []
-        while select.select([self.pipe], [], [], timeout)[0]:
-            chunk = os.read(self.pipe, 1 << 20)
-            if not chunk:
-                os.close(self.pipe)
-                self.pipe = None
-                return b"".join(chunks)
-            chunks.append(chunk)
-        return None
+    def _ended(self, timeout: float | None) -> bool:
+        """Whether the copy closed its end of the pipe (done, or gone) within `timeout` seconds."""
+        if not select.select([self.pipe], [], [], timeout)[0]:
+            return False
+        while os.read(self.pipe, 1 << 16):              # nothing is written to it; its end is read as b""
+            pass
+        return True
 
     def stop(self) -> None:
         """Kill the copy if it still runs, and reap it (when its result is not wanted)."""
@@ -92,14 +97,19 @@ class Forked:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self.pid, 0)
             self.pid = None
-        if self.pipe is not None:
-            os.close(self.pipe)
-            self.pipe = None
+        for name in ("pipe", "store"):
+            if getattr(self, name) is not None:
+                os.close(getattr(self, name))
+                setattr(self, name, None)
+
+
+def dump(value, file) -> None:
+    _Pickler(file, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
 
 
 def dumps(value) -> bytes:
     out = io.BytesIO()
-    _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    dump(value, out)
     return out.getvalue()
 
 
