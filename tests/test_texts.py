@@ -57,3 +57,21 @@ def test_the_explanation_sources_are_pyarrow_text_by_month_and_rolled_up():
         assert explain["source"].str.contains(r"\.csv:\d+").any()
         assert (explain.loc[explain["rule"] == "total", "source"] == "").all()
         assert list(explain_table(score(params, inputs, period)).columns)[-2:] == ["source", "reference"]
+
+
+def test_the_explanation_table_copies_its_texts_unless_told_it_is_only_written():
+    from conftest import ROOT
+
+    from perfpay.load import load
+    from perfpay.params import load_params
+    from perfpay.scorecard import explain_table, score
+
+    params = load_params(ROOT / "params")
+    scores = score(params, load(ROOT / "inputs", params, "2026-07"), "2026-07")
+    copied, shared = explain_table(scores), explain_table(scores, copy=False)
+    pd.testing.assert_frame_equal(copied, shared)
+    for c in ("employee_id", "note", "inputs", "reference"):
+        mine = scores.explain[c].to_numpy()
+        assert np.shares_memory(shared[c].to_numpy(), mine) and not np.shares_memory(copied[c].to_numpy(), mine)
+    copied.loc[0, "note"] = "changed"
+    assert scores.explain.loc[0, "note"] != "changed"

@@ -29,7 +29,8 @@ def score_files(params, inputs, period, departments, out, results: dict | None =
     for dept in sorted(departments, key=lambda d: -people.get(d, 0)):
         scored[dept] = result = score(params, inputs, period, dept)
         table = scores_table(result)
-        made[dept] = {Path(out) / dept / "scores.csv": table, Path(out) / dept / "explain.csv": explain_table(result)}
+        made[dept] = {Path(out) / dept / "scores.csv": table,
+                      Path(out) / dept / "explain.csv": explain_table(result, copy=False)}     # only written
         if add is not None:
             for path, frame in made[dept].items():
                 add(path, frame)

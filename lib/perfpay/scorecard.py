@@ -147,8 +147,8 @@ def _rank(total: pd.Series, groups: list[np.ndarray]) -> pd.Series:
     """`rank` with the groups given as codes (each >= 0), one array per grouping column."""
     total_c = total.astype("int64").to_numpy()
     group = np.zeros(len(total_c), dtype=np.int64)
-    for codes in groups:
-        group = group * (int(codes.max(initial=0)) + 1) + codes
+    for level in groups:
+        group = group * (int(level.max(initial=0)) + 1) + level
     top, low = int(total_c.max(initial=0)), int(total_c.min(initial=0))
     if (int(group.max(initial=0)) + 1) * (top - low + 1) < 2**62:     # one integer key: group, then best first
         order = np.argsort(group * (top - low + 1) + (top - total_c))   # ties rank alike in any order
@@ -605,17 +605,22 @@ def sort_rows(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return frame.take(order).reset_index(drop=True)
 
 
-def explain_table(s: Scores) -> pd.DataFrame:
+def explain_table(s: Scores, copy: bool = True) -> pd.DataFrame:
+    """explain.csv: a row per person × indicator, then the totals. Its text columns are copies of
+    the explanation's; with copy=False they are the explanation's own (for a table that is only
+    written)."""
     f = s.explain
     if f.empty:
         return pd.DataFrame()
-    out = {c: f[c].to_numpy().copy() for c in ["period", ID, "name", "department", "role", "section",
-                                              "indicator_key", "indicator", "rule"]}
+
+    def own(c: str):
+        values = f[c].array if c == "source" else f[c].to_numpy()    # source: pyarrow text (string[pyarrow])
+        return values.copy() if copy else values
+    out = {c: own(c) for c in ["period", ID, "name", "department", "role", "section", "indicator_key", "indicator",
+                               "rule"]}
     out["max_points"] = decimals(f["max_points_c"])
-    out["inputs"] = f["inputs"].to_numpy().copy()
+    out["inputs"] = own("inputs")
     out["raw_points"] = decimals(f["raw_c"])
     out["points"] = decimals(f["points_c"])
-    out.update({c: f[c].to_numpy().copy() for c in ["note", "flag"]})
-    out["source"] = f["source"].array.copy()                # pyarrow text (string[pyarrow])
-    out["reference"] = f["reference"].to_numpy().copy()
+    out.update({c: own(c) for c in ["note", "flag", "source", "reference"]})
     return pd.DataFrame(out, index=f.index, copy=False)
