@@ -197,11 +197,12 @@ def test_rank_is_competition_ranking_within_groups():
 @pytest.mark.parametrize("spoil", [None, "missing", "float"])
 def test_sort_rows_equals_a_stable_pandas_sort(spoil):
     rng = np.random.default_rng(5)
-    words = np.array(["客户服务部", "BD组", "大客户部", "a", "B", "é", "\U0001f600", "\ue000", "ab", "a b", ""], dtype=object)
+    words = np.array(["客户服务部", "BD组", "大客户部", "a", "B", "é", "\U0001f600", "\ue000", "ab", "a b", ""],
+                     dtype=object)
     n = 2000
     f = pd.DataFrame({"department": rng.choice(words, n), "role": rng.choice(words[:4], n),
-                      "rank": rng.integers(1, 30, n), "employee_id": rng.choice(words, n) + rng.integers(0, 50, n).astype(str),
-                      "row": np.arange(n)})
+                      "rank": rng.integers(1, 30, n),
+                      "employee_id": rng.choice(words, n) + rng.integers(0, 50, n).astype(str), "row": np.arange(n)})
     if spoil == "missing":
         f.loc[7, "role"] = None
     if spoil == "float":                                    # pandas sorts these itself
