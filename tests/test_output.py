@@ -7,13 +7,14 @@ import signal
 import threading
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from perfpay.errors import WriteError
-from perfpay.output import Staging, csv_bytes, fast_path_fits, write_all, write_csv
+from perfpay.output import Later, Staging, csv_bytes, fast_path_fits, write_all, write_csv
 
 
 def pandas_bytes(frame: pd.DataFrame, tmp_path) -> bytes:
@@ -199,6 +200,30 @@ def test_a_big_table_is_written_by_another_process_the_same(tmp_path, forking):
     assert (tmp_path / "out" / "a" / "big.csv").read_bytes() == pandas_bytes(big, tmp_path)
     assert (tmp_path / "out" / "small.csv").read_bytes() == pandas_bytes(small, tmp_path)
     assert sorted(p.name for p in (tmp_path / "out").rglob("*")) == ["a", "big.csv", "small.csv"]
+
+
+def made_by(log: Path, table: pd.DataFrame):
+    """A maker of `table` that notes the process it runs in."""
+    def make():
+        with open(log, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return table
+    return make
+
+
+@pytest.mark.parametrize("fork_rows", [10, None])
+def test_a_table_made_later_is_made_once_by_the_process_that_writes_it(tmp_path, forking, fork_rows):
+    log, out = tmp_path / "makers", tmp_path / "out"
+    big, small = cells(50, "big"), cells(3, "small")
+    with Staging(out, fork_rows=fork_rows) as staging:
+        staging.add(out / "big.csv", Later(made_by(log, big), len(big)))
+        staging.add(out / "small.csv", Later(made_by(log, small), len(small)))
+    makers = [int(line) for line in log.read_text().split()]
+    assert len(makers) == 2, "each table made once"
+    assert (makers[0] != os.getpid()) == (fork_rows is not None), "the big one by the writer process, if any"
+    assert makers[1] == os.getpid()
+    assert (out / "big.csv").read_bytes() == pandas_bytes(big, tmp_path)
+    assert (out / "small.csv").read_bytes() == pandas_bytes(small, tmp_path)
 
 
 def test_without_fork_every_file_is_written_here(tmp_path):

@@ -75,3 +75,19 @@ def test_the_explanation_table_copies_its_texts_unless_told_it_is_only_written()
         assert np.shares_memory(shared[c].to_numpy(), mine) and not np.shares_memory(copied[c].to_numpy(), mine)
     copied.loc[0, "note"] = "changed"
     assert scores.explain.loc[0, "note"] != "changed"
+
+
+def test_the_explanation_knows_its_size_before_it_is_made():
+    from conftest import ROOT
+
+    from perfpay.load import load
+    from perfpay.params import load_params
+    from perfpay.scorecard import score
+
+    params = load_params(ROOT / "params")
+    inputs = load(ROOT / "inputs", params, "2026Q3")
+    for period in ("2026-07", "2026Q3"):                    # units alone; months rolled up to a quarter
+        scores = score(params, inputs, period)
+        rows = scores.explain_rows()
+        assert callable(scores._explain), "not made to be counted"
+        assert rows == len(scores.explain) == scores.explain_rows()

@@ -120,7 +120,8 @@ def cmd_score(args) -> int:
     scored = {}
     _keep(scored)
     with Staging(out) as staging:                   # the big files are written while the rest is scored
-        files, messages = score_files(params, inputs, period, wanted, out, results=scored, add=staging.add)
+        files, messages = score_files(params, inputs, period, wanted, out, results=scored, add=staging.add,
+                                      later=True)
         _keep(files)
         if report.problems:
             files[out / "problems.csv"] = report.to_frame()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from .periods import Period
@@ -14,13 +15,17 @@ def scored_departments(inputs) -> list[str]:
 
 
 def score_files(params, inputs, period, departments, out, results: dict | None = None,
-                add=None) -> tuple[dict, list[str]]:
+                add=None, later: bool = False) -> tuple[dict, list[str]]:
     """scores.csv and explain.csv per department, and the messages to show.
 
     `results`, when given, receives each department's Scores (for the Excel workbooks).
     `add(path, table)`, when given, is handed each file as soon as it is made (Staging.add starts
     writing it). The largest departments are scored first, so that their big files start first.
+    With `later`, each explain.csv is an output.Later: the explanation is made by the process
+    that writes it (a writer process takes the largest while this one scores the others), for a
+    caller that needs no explanation itself.
     """
+    from .output import Later
     from .scorecard import explain_table, score, scores_table
 
     period = Period.parse(period)
@@ -28,12 +33,14 @@ def score_files(params, inputs, period, departments, out, results: dict | None =
     people = inputs.roster["department"].value_counts()
     for dept in sorted(departments, key=lambda d: -people.get(d, 0)):
         scored[dept] = result = score(params, inputs, period, dept)
-        table = scores_table(result)
-        made[dept] = {Path(out) / dept / "scores.csv": table,
-                      Path(out) / dept / "explain.csv": explain_table(result, copy=False)}     # only written
+        explain = Later(partial(explain_table, result, copy=False), result.explain_rows()) if later \
+            else explain_table(result, copy=False)                                  # only written
+        made[dept] = {Path(out) / dept / "explain.csv": explain}
+        if add is not None:                     # the big one first: a writer process may start on it now
+            add(Path(out) / dept / "explain.csv", explain)
+        made[dept][Path(out) / dept / "scores.csv"] = table = scores_table(result)
         if add is not None:
-            for path, frame in made[dept].items():
-                add(path, frame)
+            add(Path(out) / dept / "scores.csv", table)
         grades = table["grade"].value_counts().to_dict() if len(table) else {}
         said[dept] = [*(f"{dept}: {note}" for note in result.notes),
                       f"{dept}: {len(table)} people scored for {period}; grades {grades}"]

@@ -236,7 +236,8 @@ class Staging:
             self.discard()
 
     def add(self, path: Path, value) -> None:
-        """Stage a file under root: a DataFrame (CSV with BOM) or a callable that writes the path."""
+        """Stage a file under root: a DataFrame (CSV with BOM), a Later (one, made when written) or a
+        callable that writes the path."""
         path = Path(path)
         staged = self.folder / path.relative_to(self.root)
         staged.parent.mkdir(parents=True, exist_ok=True)
@@ -296,12 +297,24 @@ class Staging:
         return True
 
 
+class Later:
+    """A table made by the process that writes it (a writer process, where one takes it): make()
+    gives the frame, of `rows` rows (known before, for which process writes it, and when)."""
+
+    def __init__(self, make, rows: int):
+        self.make, self.rows = make, rows
+
+    def __len__(self) -> int:
+        return self.rows
+
+
 def _write(path: Path, value) -> None:
     if callable(value):
         value(path)
     else:
+        table = value.make() if isinstance(value, Later) else value
         with open(path, "wb") as fh:
-            fh.writelines(csv_parts(value))
+            fh.writelines(csv_parts(table))
 
 
 class Numbers:

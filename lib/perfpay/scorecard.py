@@ -55,6 +55,11 @@ class Scores:
     def explain(self, frame: pd.DataFrame) -> None:
         self._explain = frame
 
+    def explain_rows(self) -> int:
+        """How many rows the explanation has, without making it where its size is known before."""
+        rows = getattr(self._explain, "rows", None) if callable(self._explain) else None
+        return len(self.explain) if rows is None else rows
+
     def __getstate__(self):
         return {**self.__dict__, "_explain": self.explain}
 
@@ -407,7 +412,9 @@ def _explanation(scored: list[Scored], unit_columns: dict, score_columns: dict, 
                                  for s, s0 in zip(scored, np.cumsum([0] + [s.base.n for s in scored]))]
                                 + [where])
         return _with_people(pd.concat([explain, totals], ignore_index=True), roster, at, copy=False)
-    return make
+    rolled = np.count_nonzero(np.asarray(score_columns["unit_periods"], dtype=object) != period.label)
+    make.rows = sum(s.base.n * len(s.card.indicators) for s in scored) + len(unit_columns["total_c"]) + rolled
+    return make                                 # a row per unit and indicator, a total per unit and roll-up
 
 
 PEOPLE = ["name", "department", "branch", "role"]
