@@ -660,9 +660,9 @@ def pandas_grid(text: str, sep: str = ",") -> list | None:
 def test_the_pyarrow_reader_gives_the_cells_of_pandas_or_leaves_the_text_to_it(seed):
     from perfpay import ahead
     from perfpay.ahead import first_line as _first_line, separator as _separator
-    from perfpay.inputs.readers import _arrow_grid, _csv_grid
+    from perfpay.inputs.readers import _arrow_grid, _csv_grid, _first_line_of, _parsed_grid
     rng = random.Random(seed)
-    ahead_used = 0
+    ahead_used = from_bytes = 0
     pool = ["a", "1", " ", "\t", ",", ";", '"', "\n", "\r", "\r\n", "中", "\u3000", "\xa0", "\x85", "\x1f",
             "x y", "", "\x00", "#", "\u2028", "\ufeff"]
     read = 0
@@ -674,6 +674,14 @@ def test_the_pyarrow_reader_gives_the_cells_of_pandas_or_leaves_the_text_to_it(s
         text = rng.choice(["\n", "\r\n"]).join(lines) + rng.choice(["", "\n"])
         first = _first_line(text)
         sep = _separator(first)
+        data = rng.choice([b"", ahead.BOM]) + text.encode("utf-8")
+        try:                                     # parsed ahead: the grid from the bytes, decoded if need be
+            whole = ahead._parsed(data)
+        except Exception:                        # noqa: BLE001 - then the readers parse it themselves
+            whole = None
+        if whole is not None:
+            assert _parsed_grid(data, whole).equals(_csv_grid(data.decode("utf-8-sig"))), repr(data)
+            from_bytes += _first_line_of(data, 3 if data.startswith(ahead.BOM) else 0) is not None
         got = _arrow_grid(text, None, sep, first.count(sep) + 1)
         if got is None:
             continue
@@ -687,8 +695,21 @@ def test_the_pyarrow_reader_gives_the_cells_of_pandas_or_leaves_the_text_to_it(s
             continue
         assert _csv_grid(text, text.encode("utf-8"), parsed).equals(got), repr(text)
         ahead_used += (parsed.sep, parsed.width) == (sep, first.count(sep) + 1)
-    assert ahead_used > 100
+    assert ahead_used > 100 and from_bytes > 100
     assert read > 100           # many texts go through pyarrow
+
+
+@pytest.mark.parametrize("text", [
+    "工号," + "很长" * 40000 + "\nE1,2\n",                # a first line past 64 KiB
+    "工号,分\n" + "E1,中中中\n" * 10000,                   # a character cut at 64 KiB
+    "a;b;c\n" + "中,文;1;2\n" * 20000,                     # another separator, many rows
+    " a,b\n1,2\n", "\u3000a,b\n1,2\n", "a,b\n1,\x002\n",  # left to pandas
+], ids=["long first line", "cut character", "semicolons", "space", "wide space", "NUL"])
+def test_a_file_parsed_ahead_gives_the_grid_of_its_text(text):
+    from perfpay import ahead
+    from perfpay.inputs.readers import _csv_grid, _parsed_grid
+    for data in (text.encode("utf-8"), ahead.BOM + text.encode("utf-8")):
+        assert _parsed_grid(data, ahead._parsed(data)).equals(_csv_grid(data.decode("utf-8-sig")))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
