@@ -202,11 +202,11 @@ def test_a_big_table_is_written_by_another_process_the_same(tmp_path, forking):
     assert sorted(p.name for p in (tmp_path / "out").rglob("*")) == ["a", "big.csv", "small.csv"]
 
 
-def made_by(log: Path, table: pd.DataFrame):
-    """A maker of `table` that notes the process it runs in."""
+def made_by(log: Path, name: str, table: pd.DataFrame):
+    """A maker of `table` that notes its name and the process it runs in."""
     def make():
         with open(log, "a") as fh:
-            fh.write(f"{os.getpid()}\n")
+            fh.write(f"{name} {os.getpid()}\n")
         return table
     return make
 
@@ -216,12 +216,13 @@ def test_a_table_made_later_is_made_once_by_the_process_that_writes_it(tmp_path,
     log, out = tmp_path / "makers", tmp_path / "out"
     big, small = cells(50, "big"), cells(3, "small")
     with Staging(out, fork_rows=fork_rows) as staging:
-        staging.add(out / "big.csv", Later(made_by(log, big), len(big)))
-        staging.add(out / "small.csv", Later(made_by(log, small), len(small)))
-    makers = [int(line) for line in log.read_text().split()]
-    assert len(makers) == 2, "each table made once"
-    assert (makers[0] != os.getpid()) == (fork_rows is not None), "the big one by the writer process, if any"
-    assert makers[1] == os.getpid()
+        staging.add(out / "big.csv", Later(made_by(log, "big", big), len(big)))
+        staging.add(out / "small.csv", Later(made_by(log, "small", small), len(small)))
+    makers = [line.split() for line in log.read_text().splitlines()]
+    assert sorted(name for name, _ in makers) == ["big", "small"], "each table made once"
+    by = {name: int(pid) for name, pid in makers}
+    assert (by["big"] != os.getpid()) == (fork_rows is not None), "the big one by the writer process, if any"
+    assert by["small"] == os.getpid()
     assert (out / "big.csv").read_bytes() == pandas_bytes(big, tmp_path)
     assert (out / "small.csv").read_bytes() == pandas_bytes(small, tmp_path)
 
