@@ -148,6 +148,32 @@ def test_many_rows_over_several_chunks(tmp_path, monkeypatch):
     assert_same(frame, tmp_path)
 
 
+def test_neighbouring_columns_of_few_values_are_joined_once_per_pair(tmp_path, monkeypatch):
+    from perfpay import output
+
+    joined, real = [], output.joined_few
+
+    def counted(columns, most):
+        got = real(columns, most)
+        joined.append((len(columns), len(got)))
+        return got
+    monkeypatch.setattr(output, "joined_few", counted)
+    rng = np.random.default_rng(4)
+    n = 5000
+    indicator = rng.integers(0, 6, n)
+    frame = pd.DataFrame({
+        "period": "2026-07", "id": np.array([f"E{i}" for i in range(3000)], dtype=object)[rng.integers(0, 3000, n)],
+        "section": np.array(["量化", "定性", 'a,"b"'], dtype=object)[indicator % 3],
+        "indicator": np.array(TRICKY, dtype=object)[indicator],
+        "rule": np.array(["step", ""], dtype=object)[indicator % 2],
+        "full": np.array([Decimal(5 * k).scaleb(-2) for k in range(1, 7)], dtype=object)[indicator],
+        "note": [f"row {i}" for i in range(n)], "points": rng.integers(-9, 9, n),
+        "flag": rng.integers(0, 2, n).astype(bool), "none": None,
+    })
+    assert_same(frame, tmp_path)
+    assert set(joined) == {(10, 4)}       # period to id, section to full, note, points to none
+
+
 def test_real_outputs_of_the_sample_company(tmp_path):
     from perfpay.load import load
     from perfpay.params import load_params
