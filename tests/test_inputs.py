@@ -693,7 +693,7 @@ def test_the_pyarrow_reader_gives_the_cells_of_pandas_or_leaves_the_text_to_it(s
             parsed = ahead._parsed(text.encode("utf-8"))
         except Exception:                        # noqa: BLE001 - then the readers parse it themselves
             continue
-        assert _csv_grid(text, text.encode("utf-8"), parsed).equals(got), repr(text)
+        assert _parsed_grid(text.encode("utf-8"), parsed).equals(got), repr(text)
         ahead_used += (parsed.sep, parsed.width) == (sep, first.count(sep) + 1)
     assert ahead_used > 100 and from_bytes > 100
     assert read > 100           # many texts go through pyarrow

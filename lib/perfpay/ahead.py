@@ -33,7 +33,10 @@ def separator(first: str) -> str:
     return "\t" if "\t" in first else ";" if ";" in first else ","
 
 
-def first_line(text: str, look: int = 1 << 16) -> str:
+LOOK = 1 << 16          # characters (or bytes) looked at for the first line
+
+
+def first_line(text: str, look: int = LOOK) -> str:
     """The first line holding anything (as str.splitlines cuts lines), without cutting the whole text."""
     lines = text[:look].splitlines()
     whole = lines if len(text) <= look else lines[:-1]     # the last piece may go on past `look`
@@ -69,7 +72,7 @@ class Parsed:
 
 def _parsed(data: bytes) -> Parsed:
     body = data[len(BOM):] if data.startswith(BOM) else data
-    first = first_line(body[:1 << 16].decode("utf-8", errors="ignore"))     # the readers check it
+    first = first_line(body[:LOOK].decode("utf-8", errors="ignore"))     # the readers check it
     sep = separator(first)
     width = first.count(sep) + 1
     table = parse_csv(body, sep, width, threads=False)

@@ -80,14 +80,14 @@ def _decoded(data: bytes) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _csv_grid(text: str, data: bytes | memoryview | None = None, parsed: ahead.Parsed | None = None) -> pd.DataFrame:
+def _csv_grid(text: str, data: bytes | memoryview | None = None) -> pd.DataFrame:
     """Every cell of a CSV as stripped text; the index is the row number (1 = first line).
 
-    `data`: the file's bytes when they are the UTF-8 of `text` (without BOM), for pyarrow;
-    `parsed`: what perfpay.ahead parsed from those bytes, if anything."""
+    `data`: the file's bytes when they are the UTF-8 of `text` (without BOM), for pyarrow (a
+    file perfpay.ahead has parsed: _parsed_grid)."""
     first = first_line(text)
     sep = separator(first)
-    grid = _arrow_grid(text, data, sep, first.count(sep) + 1, parsed)
+    grid = _arrow_grid(text, data, sep, first.count(sep) + 1)
     if grid is not None:
         return grid
     try:
@@ -132,9 +132,6 @@ def _arrow_grid(text: str | None, data: bytes | memoryview | None, sep: str, wid
     return pd.DataFrame(columns, index=range(1, table.num_rows + 1), dtype=object, copy=False)
 
 
-LOOK = 1 << 16
-
-
 def _parsed_grid(data: bytes, parsed: ahead.Parsed) -> pd.DataFrame:
     """_csv_grid of a file perfpay.ahead parsed (so valid UTF-8), decoded only where its bytes alone
     do not settle what _csv_grid finds on the text: the first line that holds anything, complete
@@ -155,11 +152,11 @@ def _first_line_of(data: bytes, start: int) -> str | None:
     """first_line of the UTF-8 text data[start:], from its first 64 KiB; None where that does not
     settle it, or where the text starts with a space, a line break or a second BOM or holds a NUL
     (what _arrow_grid checks on the text)."""
-    head = data[start:start + LOOK].decode("utf-8", "ignore")      # valid UTF-8: only the end is cut
+    head = data[start:start + ahead.LOOK].decode("utf-8", "ignore")      # valid UTF-8: only the end is cut
     if not head or head[0].isspace() or head[0] == "\ufeff" or data.find(b"\x00", start) >= 0:
         return None
     lines = head.splitlines()
-    if start + LOOK < len(data):
+    if start + ahead.LOOK < len(data):
         lines = lines[:-1]                      # the last piece may go on
     return next((line for line in lines if line.strip()), None)
 
