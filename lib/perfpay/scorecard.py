@@ -600,7 +600,7 @@ def scores_table(s: Scores) -> pd.DataFrame:
 def sort_rows(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """frame.sort_values(keys, kind="stable") with a fresh index. Keys of text (str) or integers, none
     missing, are sorted by pyarrow: text by its UTF-8 bytes, which is the order of code points that
-    Python compares str by (100,000 rows: 0.17 s to about 0.03 s)."""
+    Python compares str by (scores.csv of 69,388 people: 0.11 s to 0.08-0.10 s, rows reordered)."""
     try:
         keyed = pa.table({k: pa.array(frame[k].to_numpy(), from_pandas=True) for k in keys})
     except (pa.ArrowException, TypeError, ValueError):
