@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perfpay.distinct import factorize, isna
+from perfpay.distinct import Coded, factorize, isna
 
 SHARED = ["a", Decimal("1.5"), Decimal("NaN"), None, float("nan"), pd.NaT, pd.NA, 0, "", np.float64("nan")]
 
@@ -47,3 +47,12 @@ def test_codes_of_runs_are_those_of_pandas(runs):
     numbers = rng.integers(0, 5, runs).repeat(50)
     np.testing.assert_array_equal(first_codes(numbers)[0], pd.factorize(numbers)[0])
     assert list(values[where]) == [pool[list(map(id, pool)).index(u)] for u in uniques]
+
+
+def test_a_coded_column_spreads_to_its_values():
+    a, b = "中文", "".join(["中", "文"])                     # equal texts, two objects
+    values = np.array([a, b, None, a, 1, True], dtype=object)
+    coded = Coded.of(values)
+    assert len(coded) == 6 and list(coded.codes) == [0, 1, 2, 0, 3, 4]      # the very objects, told apart
+    assert all(x is y for x, y in zip(coded.spread(), values))
+    assert list(Coded(np.array([2, 0, 2]), np.array([5, 6, 7])).spread()) == [7, 5, 7]

@@ -11,10 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from perfpay.errors import WriteError
-from perfpay.output import Later, Staging, csv_bytes, fast_path_fits, write_all, write_csv
+from perfpay.distinct import Coded
+from perfpay.output import (QUOTED, CodedTable, Later, Staging, csv_bytes, fast_path_fits, quote, write_all,
+                            write_csv)
 
 
 def pandas_bytes(frame: pd.DataFrame, tmp_path) -> bytes:
@@ -172,6 +175,87 @@ def test_neighbouring_columns_of_few_values_are_joined_once_per_pair(tmp_path, m
     })
     assert_same(frame, tmp_path)
     assert set(joined) == {(10, 4)}       # period to id, section to full, note, points to none
+
+
+def coded_table(n: int, seed: int) -> CodedTable:
+    rng = np.random.default_rng(seed)
+    texts = np.array(TRICKY + [None, np.nan], dtype=object)
+    rows = texts[rng.integers(0, len(texts), n)]
+    return CodedTable({
+        "text": Coded(rng.integers(0, len(texts), n), texts),
+        "twice": Coded(rng.integers(0, 3, n), np.array(["a", "a", "b,c"], dtype=object)),     # equal values, twice
+        "points": Coded(rng.integers(0, 4, n), np.array([Decimal("1.10"), Decimal("1.1"), Decimal("-0.50"), None],
+                                                        dtype=object)),       # equal, printed apart
+        "cents": Coded(rng.integers(0, 3, n), np.array([5, -3, 0])),
+        "row": rows, "n": rng.integers(-5, 5, n), "ok": rng.integers(0, 2, n).astype(bool),
+        "source": pa.array(rows[::-1], pa.large_string(), from_pandas=True),
+        "arrow": pd.array(rows, dtype="string[pyarrow]"),
+    })
+
+
+def test_a_coded_table_is_written_as_its_frame(tmp_path, monkeypatch):
+    """A CodedTable (an explanation's columns as codes into texts) gives the CSV of its frame."""
+    monkeypatch.setattr("perfpay.output.ROWS_PER_CHUNK", 7)
+    table = coded_table(100, 5)
+    frame = table.frame()
+    assert list(frame.columns) == list(table.columns) and len(table) == len(frame) == 100
+    assert frame["source"].dtype == "string[pyarrow]"
+    assert csv_bytes(table) == pandas_bytes(frame, tmp_path)
+    for few in ([], [3, 3, 0], [41]):                       # no row, some, one
+        part = CodedTable({c: v if not isinstance(v, Coded) else Coded(v.codes[few], v.values)
+                           for c, v in ((c, table.columns[c]) for c in table.columns)
+                           if isinstance(v, Coded)})
+        assert csv_bytes(part) == pandas_bytes(part.frame(), tmp_path)
+    alone = CodedTable({"only": Coded(np.array([0, 1, 0]), np.array(["", "x"], dtype=object))})
+    assert csv_bytes(alone) == pandas_bytes(alone.frame(), tmp_path) == '\ufeffonly\n""\nx\n""\n'.encode()
+
+
+def test_a_coded_table_of_another_type_is_written_by_pandas(tmp_path):
+    when = Coded(np.array([1, 0, 1]), np.array(["2026-07-01", "2026-08-01"], dtype="datetime64[ns]"))
+    table = CodedTable({"when": when, "text": np.array(["a,b", None, "c"], dtype=object)})
+    assert csv_bytes(table) == pandas_bytes(table.frame(), tmp_path)
+    assert b"2026-08-01,\"a,b\"" in csv_bytes(table)
+
+
+def test_fields_are_quoted_where_their_text_asks_for_it():
+    """quote() looks at the bytes of the rows it is given first; a slice of an array whose other
+    rows need quotes is quoted no more than it needs."""
+    values = ["x,y", "plain", 'say "hi"', "two\nlines", "cr\rret", None, "", "中文，全角"]
+    whole = pa.array(values, pa.large_string())
+    for start, stop in [(0, 8), (1, 2), (4, 5), (5, 8), (0, 0), (3, 4), (7, 8)]:
+        part = whole.slice(start, stop - start)
+        expect = [v if v is None or not any(c in v for c in QUOTED) else '"' + v.replace('"', '""') + '"'
+                  for v in values[start:stop]]
+        assert quote(part).to_pylist() == expect
+    assert quote(pa.array([None, None], pa.large_string())).to_pylist() == [None, None]
+
+
+def test_the_explanation_is_written_from_its_codes_where_it_can_be(tmp_path):
+    """explain_csv: the explanation's texts as codes (units not rolled up, explanation not made
+    yet) write the bytes of explain_table; otherwise it is explain_table."""
+    from perfpay.load import load
+    from perfpay.params import load_params
+    from perfpay.scorecard import explain_csv, explain_table, score
+
+    from conftest import ROOT
+
+    params = load_params(ROOT / "params")
+    inputs = load(ROOT / "inputs", params, "2026Q3")
+    kinds = set()
+    for period in ("2026-07", "2026Q3"):                        # units alone; months rolled up to a quarter
+        for department in [None, *inputs.roster["department"].dropna().unique()]:
+            expect = explain_table(score(params, inputs, period, department))
+            got = explain_csv(score(params, inputs, period, department))
+            kinds.add((period, type(got).__name__))
+            if isinstance(got, CodedTable):
+                pd.testing.assert_frame_equal(got.frame(), expect)
+            else:
+                pd.testing.assert_frame_equal(got, expect)
+            assert csv_bytes(got) == csv_bytes(expect) == pandas_bytes(expect, tmp_path)
+            made = score(params, inputs, period, department)
+            made.explain                                        # made: written from the frame itself
+            assert isinstance(explain_csv(made), pd.DataFrame)
+    assert kinds >= {("2026-07", "CodedTable"), ("2026Q3", "DataFrame")}
 
 
 def test_real_outputs_of_the_sample_company(tmp_path):

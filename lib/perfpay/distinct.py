@@ -4,6 +4,7 @@ columns perfpay reads (where equal texts are mostly one and the same str object)
 from __future__ import annotations
 
 import ctypes
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -72,3 +73,23 @@ def isna(values: np.ndarray) -> np.ndarray:
     if len(first) > len(values) // 2:
         return pd.isna(values)
     return pd.isna(values[first])[same]
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A column as codes into values: values[codes] is the column (each distinct text of an
+    explanation made once, and written once)."""
+    codes: np.ndarray
+    values: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def spread(self) -> np.ndarray:
+        return self.values[self.codes]
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> "Coded":
+        """An object column coded by its very objects (see same_objects)."""
+        codes, first = same_objects(values)
+        return cls(codes, values[first])

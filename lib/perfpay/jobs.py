@@ -26,14 +26,14 @@ def score_files(params, inputs, period, departments, out, results: dict | None =
     caller that needs no explanation itself.
     """
     from .output import Later
-    from .scorecard import explain_table, score, scores_table
+    from .scorecard import explain_csv, explain_table, score, scores_table
 
     period = Period.parse(period)
     made, said, scored = {}, {}, {}
     people = inputs.roster["department"].value_counts()
     for dept in sorted(departments, key=lambda d: -people.get(d, 0)):
         scored[dept] = result = score(params, inputs, period, dept)
-        explain = Later(partial(explain_table, result, copy=False), result.explain_rows()) if later \
+        explain = Later(partial(explain_csv, result), result.explain_rows()) if later \
             else explain_table(result, copy=False)                                  # only written
         made[dept] = {Path(out) / dept / "explain.csv": explain}
         if add is not None:                     # the big one first: a writer process may start on it now
