@@ -139,6 +139,27 @@ def test_a_profiler_still_reports_on_the_command(tmp_path):
     assert report.stat().st_size > 0
 
 
+def test_the_command_starts_numpy_without_threads_that_only_spin():
+    """The command does no linear algebra: numpy's OpenBLAS starts no threads of its own (they would
+    spin at start-up on the core the read-ahead parses on), unless OPENBLAS_NUM_THREADS says otherwise."""
+    import os
+
+    script = ("import contextlib, io, os, re\n"
+              "from perfpay import cli\n"
+              "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+              "    cli.main(['--help'])\n"
+              "import numpy\n"
+              "threads = re.search(r'Threads:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
+              "print(os.environ['OPENBLAS_NUM_THREADS'], threads)\n")
+    for given, expect in ((None, "1 1"), ("2", "2 2")):
+        env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+        if given is not None:
+            env["OPENBLAS_NUM_THREADS"] = given
+        r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, encoding="utf-8", env=env)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.splitlines()[-1] == expect
+
+
 def test_check_passes_on_clean_inputs(tmp_path):
     r = perfpay("check", "--period", "2026-07", "--inputs", str(inputs(tmp_path)), "--params", str(ROOT / "params"))
     assert r.returncode == 0, r.stdout + r.stderr

@@ -193,6 +193,9 @@ def cmd_run(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # perfpay does no linear algebra: numpy's OpenBLAS threads, started when it is imported, would
+    # only spin (0.1 s of the core the read-ahead parses on); the notebooks' kernels inherit it
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     args = _parser().parse_args(argv)
     if getattr(args, "inputs", None):
         ahead.start(args.inputs)        # the CSV files are parsed while pandas is imported
