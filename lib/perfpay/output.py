@@ -127,6 +127,8 @@ def _rows(columns: list, n: int):
         codes, fields = columns[0]
         columns = [(codes, pc.if_else(pc.equal(fields, ""), text('""'), fields))]
     columns = joined_few(columns, max(n // 4, 1 << 12))
+    codes, fields = columns[-1]
+    columns[-1] = (codes, pc.binary_join_element_wise(fields, text(""), text("\n")))    # each field once
     for start in range(0, n, ROWS_PER_CHUNK):
         yield rows_bytes([fields.take(pa.array(codes[start:start + ROWS_PER_CHUNK])) for codes, fields in columns])
 
@@ -257,9 +259,8 @@ def _holds_any(fields: pa.Array, chars: str) -> bool:
 
 
 def rows_bytes(columns: list[pa.Array]) -> bytes | memoryview:
-    """Rows of fields joined by commas, each ended by a newline, as UTF-8."""
-    ended = pc.binary_join_element_wise(columns[-1], text(""), text("\n"))    # the newline on the last field
-    lines = pc.binary_join_element_wise(*columns[:-1], ended, text(",")) if len(columns) > 1 else ended
+    """Rows of fields joined by commas, as UTF-8 (the fields of the last column end in a newline)."""
+    lines = pc.binary_join_element_wise(*columns, text(",")) if len(columns) > 1 else columns[0]
     if len(lines) == 0:
         return b""
     _, offsets, data = lines.buffers()
