@@ -177,6 +177,28 @@ def test_neighbouring_columns_of_few_values_are_joined_once_per_pair(tmp_path, m
     assert set(joined) == {(10, 4)}       # period to id, section to full, note, points to none
 
 
+def test_neighbouring_columns_of_many_values_but_few_pairs_are_joined_too(tmp_path, monkeypatch):
+    """Two columns of 3,000 values each could make 9,000,000 pairs; the rows hold 3,000 (a person's
+    id and name): they are joined once per pair, however the rows are ordered."""
+    from perfpay import output
+
+    joined, real = [], output.joined_few
+
+    def counted(columns, most):
+        got = real(columns, most)
+        joined.append([len(fields) for _, fields in got])
+        return got
+    monkeypatch.setattr(output, "joined_few", counted)
+    rng = np.random.default_rng(6)
+    person = rng.integers(0, 3000, 20000)
+    frame = pd.DataFrame({"id": np.array([f"E{k:05d}" for k in range(3000)], dtype=object)[person],
+                          "name": np.array([f"名,{k}" for k in range(3000)], dtype=object)[person],
+                          "row": np.arange(20000), "ok": person % 2 == 0})
+    assert_same(frame, tmp_path)
+    assert joined[0] == [len(np.unique(person)), 20000, 2]              # id and name as one; row; ok
+    assert_same(frame.assign(name=np.array(["x", "y,z"], dtype=object)[rng.integers(0, 2, 20000)]), tmp_path)
+
+
 def coded_table(n: int, seed: int) -> CodedTable:
     rng = np.random.default_rng(seed)
     texts = np.array(TRICKY + [None, np.nan], dtype=object)
