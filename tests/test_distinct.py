@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perfpay.distinct import Coded, factorize, isna
+from perfpay.distinct import Coded, factorize, isna, repeated
 
 SHARED = ["a", Decimal("1.5"), Decimal("NaN"), None, float("nan"), pd.NaT, pd.NA, 0, "", np.float64("nan")]
 
@@ -56,3 +56,28 @@ def test_a_coded_column_spreads_to_its_values():
     assert len(coded) == 6 and list(coded.codes) == [0, 1, 2, 0, 3, 4]      # the very objects, told apart
     assert all(x is y for x, y in zip(coded.spread(), values))
     assert list(Coded(np.array([2, 0, 2]), np.array([5, 6, 7])).spread()) == [7, 5, 7]
+
+
+def test_repeated_holds_one_object():
+    label = "".join(["2026", "-07"])
+    got = repeated(label, 5)
+    assert got.dtype == object and list(got) == ["2026-07"] * 5 and all(x is label for x in got)
+    assert len(repeated(("a", 1), 2)) == 2 and repeated(("a", 1), 2)[1] == ("a", 1)    # a tuple is one value
+    assert len(repeated("x", 0)) == 0
+
+
+def test_the_scores_hold_one_object_per_period_and_card():
+    """The period and card texts of every person's row are one str each, not one per row: the
+    CSV writer prints each object once."""
+    from conftest import ROOT
+
+    from perfpay.distinct import same_objects
+    from perfpay.load import load
+    from perfpay.params import load_params
+    from perfpay.scorecard import score
+
+    params = load_params(ROOT / "params")
+    scores = score(params, load(ROOT / "inputs", params, "2026-07"), "2026-07")
+    for frame, column in ((scores.scores, "period"), (scores.units, "period"), (scores.units, "card")):
+        values = frame[column].to_numpy(dtype=object)
+        assert len(same_objects(values)[1]) == len(set(values)), column

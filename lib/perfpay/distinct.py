@@ -24,6 +24,15 @@ def factorize(values: np.ndarray, use_na_sentinel: bool = True) -> tuple[np.ndar
     return codes[same], uniques
 
 
+def repeated(value, n: int) -> np.ndarray:
+    """An object array of n references to `value` itself. np.full(n, text, dtype=object) makes a
+    str of its own for every entry (0.09 s for 600,000, against 0.004 s), which the CSV writer
+    must then tell apart again."""
+    out = np.empty(n, dtype=object)
+    out.fill(value)
+    return out
+
+
 def same_objects(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes that are equal where entries are the very same object, and where each code first appears."""
     values = np.ascontiguousarray(values, dtype=object)

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .cards import RATER_ROLES, Indicator
+from .distinct import repeated
 from .errors import PerfpayError
 from .exact import (CENT, MICRO, cents, ceil_div, fit, floor_div, fmt_array, fraction, half_up, largest,
                     narrow, obj, round_half_up)
@@ -68,7 +69,7 @@ def _n(data) -> int:
 
 
 def _s(value, n) -> np.ndarray:
-    return np.full(n, value, dtype=object)
+    return repeated(value, n)
 
 
 def _flags(n) -> np.ndarray:

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .cards import Card
-from .distinct import Coded, first_codes, firsts
+from .distinct import Coded, first_codes, firsts, repeated
 from .exact import CENT, cents, decimals, half_up, obj, to_decimal
 from .gather import Base, Gathered, Tables, codes, join_groups, memo_of, roster_codes, roster_dates
 from .output import CodedTable
@@ -106,7 +106,7 @@ def _unit_totals(s: Scored, grading) -> dict:
     card, base = s.card, s.base
     points = np.vstack(s.points)
     total = np.maximum(points.sum(axis=0), 0)
-    out = {"period": base.periods, ID: base.ids, "card": np.full(base.n, card.key, dtype=object), "total_c": total}
+    out = {"period": base.periods, ID: base.ids, "card": repeated(card.key, base.n), "total_c": total}
     section = {sec.key: sec.name for sec in card.sections}
     for name in dict.fromkeys(section[ind.section] for ind in card.indicators):
         rows = [j for j, ind in enumerate(card.indicators) if section[ind.section] == name]
@@ -354,7 +354,7 @@ def _roll_up(units: pd.DataFrame, person: np.ndarray, card: np.ndarray, cards: l
         codes, _ = pd.factorize(key)
         _, first = np.unique(codes, return_index=True)
     groups, single = len(first), len(first) == len(units)
-    out = {"period": np.full(groups, period.label, dtype=object), ID: units[ID].to_numpy(dtype=object)[first],
+    out = {"period": repeated(period.label, groups), ID: units[ID].to_numpy(dtype=object)[first],
            "card": units["card"].to_numpy(dtype=object)[first], "units": np.bincount(codes, minlength=groups)}
     for col in ["total_c", *sec_cols]:
         values = pd.array(units[col], dtype="Int64")
