@@ -449,7 +449,7 @@ def _unit_columns(scored: list[Scored], units: dict, roster: pd.DataFrame, where
         got = roster[c].to_numpy() if isinstance(roster[c].dtype, np.dtype) else roster[c].array
         out[c] = _coded_rows(got[where], unit_row)
     cards = np.concatenate([np.array([s.card.key for s, _, _ in blocks], dtype=object), units["card"]])
-    out["card"] = Coded(np.concatenate([block[:-totals or None], len(blocks) + np.arange(totals)]), cards)
+    out["card"] = Coded(np.concatenate([block[:len(block) - totals], len(blocks) + np.arange(totals)]), cards)
     out["section"] = per_block([next(sec.name for sec in s.card.sections if sec.key == ind.section)
                                 for s, _, ind in blocks], TOTAL["section"])
     for c, attr in (("indicator_key", "key"), ("indicator", "name")):
@@ -637,22 +637,28 @@ def explain_csv(s: Scores):
     columns = coded() if coded is not None else None
     if columns is None:
         return explain_table(s, copy=False)
-    out = {c: columns[c] for c in ["period", ID, "name", "department", "role", "section", "indicator_key",
-                                   "indicator", "rule"]}
-    out["max_points"] = _in_decimals(columns["max_points_c"])
-    out["inputs"] = columns["inputs"]
-    out["raw_points"] = _in_decimals(columns["raw_c"])
-    out["points"] = _in_decimals(columns["points_c"])
-    out.update({c: columns[c] for c in ["note", "flag", "source", "reference"]})
-    return CodedTable(out)
+    return CodedTable(_explain_columns(columns.__getitem__, lambda c: _in_decimals(columns[c])))
 
 
-def _in_decimals(cents_: np.ndarray | Coded) -> Coded:
+def _in_decimals(values: np.ndarray | Coded) -> Coded:
     """A column of cents as Decimals (see exact.decimals), each distinct value made once."""
-    if isinstance(cents_, Coded):
-        return Coded(cents_.codes, decimals(cents_.values))
-    codes, first = first_codes(cents_)
-    return Coded(codes, decimals(cents_[first]))
+    if isinstance(values, Coded):
+        return Coded(values.codes, decimals(values.values))
+    codes, first = first_codes(values)
+    return Coded(codes, decimals(values[first]))
+
+
+def _explain_columns(text, points) -> dict:
+    """The columns of explain.csv, in order: text(c) of the explanation's column c, points(c) of its
+    columns of cents (as Decimals)."""
+    out = {c: text(c) for c in ["period", ID, "name", "department", "role", "section", "indicator_key", "indicator",
+                                "rule"]}
+    out["max_points"] = points("max_points_c")
+    out["inputs"] = text("inputs")
+    out["raw_points"] = points("raw_c")
+    out["points"] = points("points_c")
+    out.update({c: text(c) for c in ["note", "flag", "source", "reference"]})
+    return out
 
 
 def explain_table(s: Scores, copy: bool = True) -> pd.DataFrame:
@@ -666,11 +672,4 @@ def explain_table(s: Scores, copy: bool = True) -> pd.DataFrame:
     def own(c: str):
         values = f[c].array if c == "source" else f[c].to_numpy()    # source: pyarrow text (string[pyarrow])
         return values.copy() if copy else values
-    out = {c: own(c) for c in ["period", ID, "name", "department", "role", "section", "indicator_key", "indicator",
-                               "rule"]}
-    out["max_points"] = decimals(f["max_points_c"])
-    out["inputs"] = own("inputs")
-    out["raw_points"] = decimals(f["raw_c"])
-    out["points"] = decimals(f["points_c"])
-    out.update({c: own(c) for c in ["note", "flag", "source", "reference"]})
-    return pd.DataFrame(out, index=f.index, copy=False)
+    return pd.DataFrame(_explain_columns(own, lambda c: decimals(f[c])), index=f.index, copy=False)
