@@ -252,6 +252,30 @@ def test_fields_are_quoted_where_their_text_asks_for_it():
     assert quote(pa.array([None, None], pa.large_string())).to_pylist() == [None, None]
 
 
+def test_the_scores_are_written_from_codes_in_their_order(tmp_path):
+    """scores_csv: the scores' columns taken in the sorted order by codes write the bytes of scores_table."""
+    from perfpay.load import load
+    from perfpay.params import load_params
+    from perfpay.scorecard import score, scores_csv, scores_table
+
+    from conftest import ROOT
+
+    params = load_params(ROOT / "params")
+    inputs = load(ROOT / "inputs", params, "2026Q3")
+    for period in ("2026-07", "2026Q3"):
+        for department in [None, *inputs.roster["department"].dropna().unique()]:
+            scores = score(params, inputs, period, department)
+            expect, got = scores_table(scores), scores_csv(scores)
+            if expect.empty:                                    # nobody scored (the general office)
+                pd.testing.assert_frame_equal(got, expect)
+                continue
+            assert isinstance(got, CodedTable) and (got.column("grade") == expect["grade"].to_numpy()).all()
+            pd.testing.assert_frame_equal(got.frame(), expect)
+            assert csv_bytes(got) == csv_bytes(expect) == pandas_bytes(expect, tmp_path)
+            if department is None and period == "2026Q3":
+                assert expect.iloc[:, 6:-5].isna().any().any(), "a section some cards lack: missing, written empty"
+
+
 def test_the_explanation_is_written_from_its_codes_where_it_can_be(tmp_path):
     """explain_csv: the explanation's texts as codes (units not rolled up, explanation not made
     yet) write the bytes of explain_table; otherwise it is explain_table."""

@@ -22,11 +22,13 @@ def score_files(params, inputs, period, departments, out, results: dict | None =
     `add(path, table)`, when given, is handed each file as soon as it is made (Staging.add starts
     writing it). The largest departments are scored first, so that their big files start first.
     With `later`, each explain.csv is an output.Later: the explanation is made by the process
-    that writes it (a writer process takes the largest while this one scores the others), for a
-    caller that needs no explanation itself.
+    that writes it (a writer process takes the largest while this one scores the others), and
+    each scores.csv an output.CodedTable, for a caller that needs neither as a frame itself.
     """
-    from .output import Later
-    from .scorecard import explain_csv, explain_table, score, scores_table
+    import pandas as pd
+
+    from .output import CodedTable, Later
+    from .scorecard import explain_csv, explain_table, score, scores_csv, scores_table
 
     period = Period.parse(period)
     made, said, scored = {}, {}, {}
@@ -38,10 +40,11 @@ def score_files(params, inputs, period, departments, out, results: dict | None =
         made[dept] = {Path(out) / dept / "explain.csv": explain}
         if add is not None:                     # the big one first: a writer process may start on it now
             add(Path(out) / dept / "explain.csv", explain)
-        made[dept][Path(out) / dept / "scores.csv"] = table = scores_table(result)
+        made[dept][Path(out) / dept / "scores.csv"] = table = scores_csv(result) if later else scores_table(result)
         if add is not None:
             add(Path(out) / dept / "scores.csv", table)
-        grades = table["grade"].value_counts().to_dict() if len(table) else {}
+        grade = table.column("grade") if isinstance(table, CodedTable) else table["grade"]
+        grades = pd.Series(grade).value_counts().to_dict() if len(table) else {}
         said[dept] = [*(f"{dept}: {note}" for note in result.notes),
                       f"{dept}: {len(table)} people scored for {period}; grades {grades}"]
     if results is not None:                     # in the order asked for, as the files and messages

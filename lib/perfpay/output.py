@@ -67,10 +67,14 @@ class CodedTable:
     def __len__(self) -> int:
         return len(next(iter(self.columns.values()))) if self.columns else 0
 
+    def column(self, name: str):
+        """One column's values, row by row (as its frame holds them)."""
+        values = self.columns[name]
+        return values.spread() if isinstance(values, Coded) else _values(values)
+
     def frame(self) -> pd.DataFrame:
         """The table as a DataFrame (the frame whose CSV csv_parts writes)."""
-        return pd.DataFrame({c: v.spread() if isinstance(v, Coded) else _values(v)
-                             for c, v in self.columns.items()}, copy=False)
+        return pd.DataFrame({c: self.column(c) for c in self.columns}, copy=False)
 
 
 def _values(values):
