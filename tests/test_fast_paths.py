@@ -253,3 +253,22 @@ def test_per_case_with_codes_equals_without():
     coded = V.per_case(f, mask, ["a", "b"], lambda a, b: f"{a}{b}", codes=codes)[0]
     assert plain.tolist() == coded.tolist() == ["x1", "y1", "x1", "None2", None]
     assert len(calls) == 3
+
+
+def test_missing_or_equals_isna_or_the_test_per_row():
+    """V.missing_or gives what series.isna() | map_unique(series, test).eq(True) gives, row by row."""
+    from datetime import date
+
+    rng = np.random.default_rng(7)
+    values = np.array([date(2026, 7, 1), date(2026, 8, 3), None, np.nan, pd.NaT, "2026-07", "2026Q3", 3, 0],
+                      dtype=object)
+    series = pd.Series(values[rng.integers(0, len(values), 2000)], index=rng.permutation(2000) + 5)
+
+    def odd(x):                 # a bool, a non-bool equal to True, None and a falsy value
+        if isinstance(x, date):
+            return x.month == 7
+        return {"2026-07": 1, "2026Q3": None, 3: np.True_, 0: 0}[x]
+    expect = series.isna() | V.map_unique(series, odd).eq(True)
+    got = V.missing_or(series, odd)
+    pd.testing.assert_series_equal(got, expect.astype(bool))
+    assert got.index.equals(series.index) and got.sum() > 0 and (~got).sum() > 0

@@ -5,13 +5,15 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+import pandas as pd
+
 from .periods import Period
 
 
 def scored_departments(inputs) -> list[str]:
     """Departments that have people on a scorecard (an unscored role alone is not one)."""
-    roster = inputs.roster[inputs.roster["card"].notna()]
-    return sorted(roster["department"].unique())
+    carded = inputs.roster["card"].notna().to_numpy()
+    return sorted(pd.unique(inputs.roster["department"].to_numpy()[carded]))
 
 
 def score_files(params, inputs, period, departments, out, results: dict | None = None,
@@ -25,8 +27,6 @@ def score_files(params, inputs, period, departments, out, results: dict | None =
     that writes it (a writer process takes the largest while this one scores the others), and
     each scores.csv an output.CodedTable, for a caller that needs neither as a frame itself.
     """
-    import pandas as pd
-
     from .output import CodedTable, Later
     from .scorecard import explain_csv, explain_table, score, scores_csv, scores_table
 

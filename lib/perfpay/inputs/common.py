@@ -140,8 +140,7 @@ def check_periods(chk: Checker, within: Period | None) -> None:
     chk.df["period_v"] = labels
     chk.flag_reasons(reasons, "period", V.PERIOD_HELP)
     if within is not None:
-        inside = V.map_unique(labels, lambda p: within.contains(V.period_of(p)))
-        chk.keep(labels.isna() | inside.eq(True))
+        chk.keep(V.missing_or(labels, lambda p: within.contains(V.period_of(p))))
 
 
 def check_dates(chk: Checker, within: Period | None) -> None:
@@ -151,8 +150,7 @@ def check_dates(chk: Checker, within: Period | None) -> None:
     chk.df["period_v"] = V.map_unique(dates, lambda d: Period.of_month(d.year, d.month).label)
     chk.flag_reasons(reasons, "date", V.DATE_HELP)
     if within is not None:
-        inside = V.map_unique(dates, within.contains)
-        chk.keep(dates.isna() | inside.eq(True))
+        chk.keep(V.missing_or(dates, within.contains))
 
 
 def latest_period(checkers) -> Period | None:

@@ -92,7 +92,7 @@ def check_deals(chk: Checker, people: People, within: Period | None) -> None:
     chk.flag_reasons(reasons, "date", V.DATE_HELP)
     end = cutoff(within)
     if end is not None:
-        chk.keep(dates.isna() | V.map_unique(dates, lambda x: x <= end).eq(True))
+        chk.keep(V.missing_or(dates, lambda x: x <= end))
         d = chk.df
 
     check_blanks(chk)
