@@ -343,8 +343,8 @@ class Staging:
             self.discard()
 
     def add(self, path: Path, value) -> None:
-        """Stage a file under root: a DataFrame (CSV with BOM), a Later (one, made when written) or a
-        callable that writes the path."""
+        """Stage a file under root: a DataFrame or a CodedTable (CSV with BOM), a Later (one, made
+        when written) or a callable that writes the path."""
         path = Path(path)
         staged = self.folder / path.relative_to(self.root)
         staged.parent.mkdir(parents=True, exist_ok=True)
@@ -406,7 +406,7 @@ class Staging:
 
 class Later:
     """A table made by the process that writes it (a writer process, where one takes it): make()
-    gives the frame, of `rows` rows (known before, for which process writes it, and when)."""
+    gives the frame or CodedTable, of `rows` rows (known before, for which process writes it, and when)."""
 
     def __init__(self, make, rows: int):
         self.make, self.rows = make, rows
