@@ -199,3 +199,19 @@ def test_duplicated_finds_equal_texts_only():
     assert list(duplicated(s)) == [True, False, False, True, False, False, False]
     many = pd.Series([f"X{i}" for i in range(10_000)] + ["X77"], dtype="string[pyarrow]")
     assert np.flatnonzero(duplicated(many)).tolist() == [77, 10_000]
+
+
+def test_the_frames_of_tables_without_records_are_typed_and_each_its_own(tmp_path):
+    """No records folder: every table is an empty frame of its typed columns, a fresh one each time
+    (one made once is copied), so that a change to one is no change to the next."""
+    from perfpay.kpis.record_columns import RECORDS, empty_column, typed_name
+
+    first, second = load_records(tmp_path), load_records(tmp_path)
+    for table, spec in RECORDS.items():
+        frame = first[table]
+        assert frame.empty and list(frame.columns) == [*(typed_name(c) for c in spec.columns), "_file", "_sheet", "_row"]
+        for c in spec.columns:
+            assert frame[typed_name(c)].dtype == empty_column(c, table).dtype
+        assert frame is not second[table] and frame.equals(second[table])
+        frame["extra"] = 1
+        assert "extra" not in load_records(tmp_path)[table]

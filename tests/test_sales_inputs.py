@@ -149,6 +149,23 @@ def test_without_sales_tables_the_frames_are_empty(root, load):
         assert frame.empty and list(frame.columns)[0] == first and "_row" in frame.columns
 
 
+@pytest.mark.parametrize("headers_only", [False, True])
+def test_sales_tables_without_rows_give_the_empty_frames(root, load, headers_only):
+    """With no sales rows at all, the sales checks are passed over: the frames are those of tables
+    with no rows, column for column and type for type, whether the files are missing or hold only
+    their headers."""
+    import pandas as pd
+    from perfpay.inputs.load import empty_output
+
+    if headers_only:
+        for name, header in (("回款", DEALS_CN), ("季度任务", QUOTAS_CN), ("薪资", WAGES_CN), ("绩效工资预算", POOLS_CN)):
+            write_csv(root / f"{name}.csv", [header])
+    inputs = load(root, "2026-07")
+    assert not inputs.report.has_errors
+    for name in ("deals", "quotas", "wages", "pools"):
+        pd.testing.assert_frame_equal(getattr(inputs, name), empty_output(name))
+
+
 # deals: errors -------------------------------------------------------------------------------------
 def test_deal_errors_name_file_row_column_value(root, load):
     write_csv(root / "销售" / "季度任务.csv", quotas_for("S01", "S02", "S03"))
