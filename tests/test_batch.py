@@ -216,6 +216,16 @@ def test_index_escapes_names_and_encodes_links():
     assert "1 份报告生成失败" in page
 
 
+def test_the_company_notebook_starts_first_and_the_others_keep_their_order():
+    from perfpay.batch.run import start_order
+
+    ready = [{"key": k, "department": d} for k, d in
+             (("A/department_report", "A"), ("B/department_report", "B"), ("A/commission_statements", "A"),
+              ("company_overview", None), ("B/pay_pool", "B"))]
+    assert [p["key"] for p in start_order(ready)] == [
+        "company_overview", "A/department_report", "B/department_report", "A/commission_statements", "B/pay_pool"]
+
+
 def test_a_missing_notebook_is_a_failure_not_a_crash(tmp_path):
     jobs = due_notebooks("2026Q3", [], FACTS)                       # the overview alone
     entries = run_notebooks(jobs, out=tmp_path / "2026Q3", notebooks_dir=tmp_path / "none",
@@ -278,6 +288,11 @@ def test_parallel_run_writes_data_and_reports(good):
                     pd.Timestamp(nb["started_at"]).timestamp() + nb["seconds"]) for nb in record["notebooks"])
     assert any(b_start < a_end for (a_start, a_end), (b_start, _) in zip(spans, spans[1:])), \
         f"two notebooks ran at the same time: {spans}"
+    # the overview, last in run.json as it is due, started among the first two (start_order)
+    keys = [nb["key"] for nb in record["notebooks"]]
+    assert keys[-1] == "company_overview"
+    started = sorted(record["notebooks"], key=lambda nb: pd.Timestamp(nb["started_at"]))
+    assert "company_overview" in [nb["key"] for nb in started[:2]], [nb["key"] for nb in started]
     executed = nbformat.read(period / "大客户部" / "department_report.ipynb", as_version=4)
     injected = next(c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", []))
     assert f'inputs_dir = "{good["inputs"].resolve()}"' in injected.source

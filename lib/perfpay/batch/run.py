@@ -201,6 +201,7 @@ def run_notebooks(due: list[NotebookJob], *, out: Path, notebooks_dir, inputs_di
                 ready.append(p)
             else:
                 done(p, not_run(p, f"notebook not found: {p['source']}"))
+        ready = start_order(ready)
         if ready and scheduler is not None:
             _on_cluster(ready, scheduler, jobs, done, {"inputs_dir": inputs_dir, "params_dir": params_dir,
                                                        "notebooks_dir": notebooks_dir})
@@ -210,6 +211,13 @@ def run_notebooks(due: list[NotebookJob], *, out: Path, notebooks_dir, inputs_di
         bar.close()
         shutil.rmtree(tmp, ignore_errors=True)
     return [entries[j.key] for j in due]
+
+
+def start_order(ready: list[dict]) -> list[dict]:
+    """The order the notebooks start in: the company's first (it reads every department: left for
+    last, it would run alone while the other workers wait), then the departments' as due. run.json
+    keeps the order of `due`."""
+    return sorted(ready, key=lambda p: p["department"] is not None)
 
 
 def _in_processes(ready: list[dict], workers: int, done, prepare=None, data=None) -> None:
