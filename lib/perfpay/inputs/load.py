@@ -189,26 +189,35 @@ def load_inputs(inputs_dir, catalog_for: Callable[[Period], object], period=None
     rebuilds its state from the first quarter); wages and pools are kept whole. Never
     raises on bad data: rows with errors are left out and every problem is in `report`.
 
-    With big inputs, a forked copy of this process reads and checks some tables meanwhile
-    (see _aside); the result is the same.
+    With big inputs, a forked copy of this process reads and checks some tables meanwhile,
+    once the roster is checked (see _aside); the result is the same.
     """
     within = Period.parse(period) if period is not None else None
     catalogs = Catalogs(catalog_for)
     ahead.wait()                                    # the files read ahead, if any: no thread runs now
-    aside = _aside(inputs_dir, within)
-    started = time.monotonic()
-    helper = Forked(lambda: _checked(inputs_dir, aside, catalogs, within)) if aside else None
+    aside, helper, started = _aside(inputs_dir, within), None, time.monotonic()
     try:
-        raw = read_raw(inputs_dir, [t for t in TABLES if t not in aside])
-        report = raw.report
-        chk = {t: Checker(t, raw.frames[t], raw.headers, report) for t in TABLES if t not in aside}
+        here, people = [t for t in TABLES if t not in aside], None
+        if aside:           # the roster first; a copy then checks the aside tables against its people
+            first = read_raw(inputs_dir, ["roster"], unknown=False)
+            report, here = first.report, [t for t in here if t != "roster"]
+            roster = Checker("roster", first.frames["roster"], first.headers, report)
+            people = check_roster(roster, catalogs, within)
+            helper = Forked(lambda: _checked(inputs_dir, aside, people, catalogs, within))
+        raw = read_raw(inputs_dir, here)
+        if aside:
+            report.extend(raw.report.problems)
+        else:
+            report = raw.report
+            roster = Checker("roster", raw.frames["roster"], raw.headers, report)
+        chk = {"roster": roster, **{t: Checker(t, raw.frames[t], raw.headers, report) for t in here if t != "roster"}}
         _check_times(chk, within)
-        if chk["roster"].df.empty:
+        if roster.df.empty:
             report.add("error", "roster", "", None, None, None, None,
                        f"no roster rows under {inputs_dir}: nobody's rows can be checked",
                        "add the roster (roster.csv, 人员.csv or a sheet named 人员)")
-        roster_period = within or latest_period(chk.values()) or Period.parse(date.today())
-        people = check_roster(chk["roster"], catalogs, roster_period)
+        if people is None:          # the roster against the period asked for, else the latest of every table
+            people = check_roster(roster, catalogs, within or latest_period(chk.values()) or Period.parse(date.today()))
         _check_tables(chk, people, catalogs, within)
         outputs = {t: _output(t, c) for t, c in chk.items()}
         known = {k: v for t, c in chk.items() for k, v in _known(t, outputs[t], c, people).items()}
@@ -256,11 +265,9 @@ def _aside(inputs_dir, within: Period | None) -> tuple[str, ...]:
     return ASIDE if size >= ASIDE_BYTES else ()
 
 
-def _checked(inputs_dir, tables, catalogs: Catalogs, within: Period):
-    """(output frames, known codes, problems) of `tables`, read and checked (by the forked copy,
-    which checks the roster too, for itself: the roster's problems are the other process's)."""
-    roster = read_raw(inputs_dir, ("roster",), unknown=False)
-    people = check_roster(Checker("roster", roster.frames["roster"], roster.headers, Report()), catalogs, within)
+def _checked(inputs_dir, tables, people: People, catalogs: Catalogs, within: Period):
+    """(output frames, known codes, problems) of `tables`, read and checked against the roster's
+    `people` (by the forked copy, forked once the roster is checked)."""
     raw = read_raw(inputs_dir, tables, unknown=False)
     chk = {t: Checker(t, raw.frames[t], raw.headers, raw.report) for t in tables}
     _check_times(chk, within)
