@@ -662,7 +662,7 @@ def test_the_pyarrow_reader_gives_the_cells_of_pandas_or_leaves_the_text_to_it(s
     from perfpay.ahead import first_line as _first_line, separator as _separator
     from perfpay.inputs.readers import _arrow_grid, _csv_grid, _first_line_of, _parsed_grid
     rng = random.Random(seed)
-    ahead_used = from_bytes = 0
+    ahead_used = from_bytes = filled_rows = 0
     pool = ["a", "1", " ", "\t", ",", ";", '"', "\n", "\r", "\r\n", "中", "\u3000", "\xa0", "\x85", "\x1f",
             "x y", "", "\x00", "#", "\u2028", "\ufeff"]
     read = 0
@@ -681,6 +681,7 @@ def test_the_pyarrow_reader_gives_the_cells_of_pandas_or_leaves_the_text_to_it(s
             whole = None
         if whole is not None:
             assert _parsed_grid(data, whole).equals(_csv_grid(data.decode("utf-8-sig"))), repr(data)
+            assert_filled(_parsed_grid(data, whole), required=False)      # pandas' grid: read_source works it out
             from_bytes += _first_line_of(data, 3 if data.startswith(ahead.BOM) else 0) is not None
         got = _arrow_grid(text, None, sep, first.count(sep) + 1)
         if got is None:
@@ -689,6 +690,7 @@ def test_the_pyarrow_reader_gives_the_cells_of_pandas_or_leaves_the_text_to_it(s
         assert got.to_numpy(dtype=object).tolist() == pandas_grid(text, sep), repr(text)
         assert list(got.index) == list(range(1, len(got) + 1))
         assert _csv_grid(text).equals(got)
+        filled_rows += assert_filled(got)
         try:                                     # parsed ahead, as perfpay.ahead's thread does
             parsed = ahead._parsed(text.encode("utf-8"))
         except Exception:                        # noqa: BLE001 - then the readers parse it themselves
@@ -697,6 +699,19 @@ def test_the_pyarrow_reader_gives_the_cells_of_pandas_or_leaves_the_text_to_it(s
         ahead_used += (parsed.sep, parsed.width) == (sep, first.count(sep) + 1)
     assert ahead_used > 100 and from_bytes > 100
     assert read > 100           # many texts go through pyarrow
+    assert filled_rows > 20, filled_rows      # blank rows among them
+
+
+def assert_filled(grid, required: bool = True) -> int:
+    """The rows a pyarrow grid says hold anything (read_source drops the others) are those whose
+    cells are not all ""; how many of them were blank."""
+    import numpy as np
+    from perfpay.inputs.readers import FILLED
+    if grid.empty or (FILLED not in grid.attrs and not required):
+        return 0
+    want = np.logical_or.reduce([grid[c].to_numpy(dtype=object) != "" for c in grid.columns])
+    assert grid.attrs[FILLED].tolist() == want.tolist()
+    return int((~want).sum())
 
 
 @pytest.mark.parametrize("text", [

@@ -128,8 +128,13 @@ def _arrow_grid(text: str | None, data: bytes | memoryview | None, sep: str, wid
     if table.num_columns > width or not all(pa.types.is_string(t) for t in table.schema.types):
         return None
     coded = coded or ahead.encoded(table)
-    columns = {j: _stripped_column(column) for j, column in enumerate(coded)}
-    return pd.DataFrame(columns, index=range(1, table.num_rows + 1), dtype=object, copy=False)
+    columns, filled = {}, np.zeros(table.num_rows, dtype=bool)
+    for j, column in enumerate(coded):
+        columns[j], blank = _stripped_column(column)
+        filled |= ~blank
+    grid = pd.DataFrame(columns, index=range(1, table.num_rows + 1), dtype=object, copy=False)
+    grid.attrs[FILLED] = filled
+    return grid
 
 
 def _parsed_grid(data: bytes, parsed: ahead.Parsed) -> pd.DataFrame:
@@ -161,16 +166,20 @@ def _first_line_of(data: bytes, start: int) -> str | None:
     return next((line for line in lines if line.strip()), None)
 
 
-def _stripped_column(coded) -> np.ndarray:
-    """A dictionary-encoded pyarrow column of text as an object array, each cell stripped; equal
-    cells share one str."""
+def _stripped_column(coded) -> tuple[np.ndarray, np.ndarray]:
+    """A dictionary-encoded pyarrow column of text as an object array, each cell stripped (equal
+    cells share one str), and which cells are then "" (told from the dictionary)."""
     import pyarrow.compute as pc
 
     uniques = coded.dictionary.to_numpy(zero_copy_only=False)
     padded = np.flatnonzero(pc.match_substring_regex(coded.dictionary, PADDED).to_numpy(zero_copy_only=False))
     if len(padded):
         uniques[padded] = [t.strip() for t in uniques[padded]]
-    return uniques[coded.indices.to_numpy(zero_copy_only=False)]
+    indices = coded.indices.to_numpy(zero_copy_only=False)
+    return uniques[indices], (uniques == "")[indices]
+
+
+FILLED = "perfpay_filled"       # grid.attrs: which rows hold anything, where the grid's maker knows it
 
 
 def _strip(column: pd.Series) -> pd.Series:
@@ -288,7 +297,9 @@ def read_source(file, sheet, table_name, grid: pd.DataFrame, report: Report):
     table = TABLES[table_name]
     where = f"{file}" + (f" sheet {sheet}" if sheet else "")
     if not grid.empty:
-        filled = np.logical_or.reduce([grid[c].to_numpy(dtype=object) != "" for c in grid.columns])
+        filled = grid.attrs.get(FILLED)
+        if filled is None:
+            filled = np.logical_or.reduce([grid[c].to_numpy(dtype=object) != "" for c in grid.columns])
         if not filled.all():
             grid = grid[filled]
     if grid.empty:
