@@ -197,20 +197,20 @@ def load_inputs(inputs_dir, catalog_for: Callable[[Period], object], period=None
     ahead.wait()                                    # the files read ahead, if any: no thread runs now
     aside, helper, started = _aside(inputs_dir, within), None, time.monotonic()
     try:
-        here, people = [t for t in TABLES if t not in aside], None
+        here = [t for t in TABLES if t not in aside and t != "roster"]
         if aside:           # the roster first; a copy then checks the aside tables against its people
-            first = read_raw(inputs_dir, ["roster"], unknown=False)
-            report, here = first.report, [t for t in here if t != "roster"]
-            roster = Checker("roster", first.frames["roster"], first.headers, report)
-            people = check_roster(roster, catalogs, within)
-            helper = Forked(lambda: _checked(inputs_dir, aside, people, catalogs, within))
-        raw = read_raw(inputs_dir, here)
-        if aside:
-            report.extend(raw.report.problems)
-        else:
+            raw = read_raw(inputs_dir, ["roster"], unknown=False)
             report = raw.report
             roster = Checker("roster", raw.frames["roster"], raw.headers, report)
-        chk = {"roster": roster, **{t: Checker(t, raw.frames[t], raw.headers, report) for t in here if t != "roster"}}
+            people = check_roster(roster, catalogs, within)
+            helper = Forked(lambda: _checked(inputs_dir, aside, people, catalogs, within))
+            raw = read_raw(inputs_dir, here)
+            report.extend(raw.report.problems)
+        else:
+            raw = read_raw(inputs_dir)
+            report, people = raw.report, None
+            roster = Checker("roster", raw.frames["roster"], raw.headers, report)
+        chk = {"roster": roster, **{t: Checker(t, raw.frames[t], raw.headers, report) for t in here}}
         _check_times(chk, within)
         if roster.df.empty:
             report.add("error", "roster", "", None, None, None, None,

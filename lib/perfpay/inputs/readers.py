@@ -106,6 +106,7 @@ def _csv_grid(text: str, data: bytes | memoryview | None = None) -> pd.DataFrame
 SPACE = ("[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}"
          "\\x{202f}\\x{205f}\\x{3000}]")
 PADDED = f"^{SPACE}|{SPACE}$"
+FILLED = "perfpay_filled"       # grid.attrs: which rows hold anything, where the grid's maker knows it
 
 
 def _arrow_grid(text: str | None, data: bytes | memoryview | None, sep: str, width: int,
@@ -178,8 +179,6 @@ def _stripped_column(coded) -> tuple[np.ndarray, np.ndarray]:
     indices = coded.indices.to_numpy(zero_copy_only=False)
     return uniques[indices], (uniques == "")[indices]
 
-
-FILLED = "perfpay_filled"       # grid.attrs: which rows hold anything, where the grid's maker knows it
 
 
 def _strip(column: pd.Series) -> pd.Series:
