@@ -14,6 +14,11 @@ from .distinct import factorize
 TEXT = pa.large_string()
 
 
+def is_text(type_) -> bool:
+    """Whether a pyarrow type is text (string or large_string)."""
+    return pa.types.is_string(type_) or pa.types.is_large_string(type_)
+
+
 def arrow_text(values) -> pa.Array:
     """Text as one pyarrow array: from a Series or array of str (object or string[pyarrow]);
     missing values are empty."""

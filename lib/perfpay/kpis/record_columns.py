@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..inputs import values as V
+from ..texts import is_text
 from .contracts import RECORDS, norm
 
 TZ = "Asia/Shanghai"
@@ -123,7 +124,7 @@ def _text(raw) -> pa.ChunkedArray:
         finite = pc.drop_null(raw)
         if len(finite) and pc.all(pc.equal(pc.floor(finite), finite)).as_py():
             raw = pc.cast(raw, pa.int64())
-    if not (pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type)):
+    if not is_text(raw.type):
         raw = pc.cast(raw, pa.string())
     raw = pc.utf8_trim_whitespace(raw)
     return pc.if_else(pc.equal(raw, ""), pa.scalar(None, raw.type), raw)
@@ -136,7 +137,7 @@ def _distinct(raw) -> tuple[np.ndarray, list]:
     dictionary is trimmed and parsed."""
     arr = raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw
     if not pa.types.is_dictionary(arr.type):
-        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        if not is_text(arr.type):
             arr = _text(arr).combine_chunks()
         arr = pc.dictionary_encode(arr)
     codes = np.asarray(arr.indices.fill_null(-1).to_numpy(zero_copy_only=False))

@@ -46,6 +46,7 @@ import pyarrow.compute as pc
 from ..inputs import readers
 from ..inputs.report import Report
 from ..periods import Period
+from ..texts import is_text
 from .contracts import RECORD_FOLDERS, RECORDS, Table, norm, record_table_for_name
 from .record_checks import Flags, check_table, duplicated
 from .record_columns import (HELP, HISTORY, MAIN_DATE, RECORD_ID, empty_column, empty_frame, month_start,
@@ -149,7 +150,7 @@ def _parquet(path, rel, table, report):
         pos, written = got
         names = [schema.names[j] for j in pos.values()]
         texts = [schema.names[j] for c, j in pos.items() if repeats(table, c)
-                 and (pa.types.is_string(schema.field(j).type) or pa.types.is_large_string(schema.field(j).type))]
+                 and is_text(schema.field(j).type)]
         data = pq.read_table(path, columns=names, read_dictionary=texts)     # repeated texts stay dictionaries
         part = _Part(table, rel, None, pa.table({c: data.column(schema.names[j]) for c, j in pos.items()}),
                      np.arange(2, data.num_rows + 2), written)
