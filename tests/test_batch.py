@@ -192,6 +192,42 @@ def test_external_references_are_found_and_blanked():
     assert 'href="https://example.com/"' in clean, "a link the reader may follow is not a load"
 
 
+LOADS = [  # (page, loads something): URLs however written, and pages with // that load nothing
+    ('<img src="&#104;ttps://x.example.com/a.png">', True),
+    ('<link rel="stylesheet" href="&sol;&sol;x.example.com/a.css">', True),
+    ('<img srcset="a.png 1x, &#x2F;/x.example.com/b.png 2x">', True),
+    ('<img srcset="a.png 1x,//x.example.com/b.png 2x">', True),
+    ("<img src = //x.example.com/a.png>", True),
+    ("<img src='\n HTTP://x.example.com/a.png'>", True),
+    ('<div style="background: url( \'//x.example.com/c.png\')"></div>', True),
+    ('<div style="background:url&lpar;//x.example.com/c.png)"></div>', True),
+    ("<style>@import //x.example.com/b.css;</style>", True),
+    ("<style>@import\turl(https://x.example.com/b.css);</style>", True),
+    ("<script>import(`https://x.example.com/m.mjs`)</script>", True),
+    ("<style>/* see https://example.com/licence */ a { color: red }</style>", False),
+    ('<a href="https://example.com/">site</a><p>http://example.com/ in text</p>', False),
+    ('<img src="data:image/png;base64,AB//CD+//EF/==">', False),
+    ("<!-- <img src='//x.example.com/a.png'> -->", False),
+]
+
+
+@pytest.mark.parametrize("page, loads", LOADS)
+def test_pages_that_may_load_are_parsed_the_others_not(page, loads):
+    from perfpay.batch.html import _Loads, may_load
+
+    parser = _Loads()                   # what the whole page parsed finds
+    parser.feed(page)
+    assert bool(parser.urls) == loads
+    assert external_references(page) == list(dict.fromkeys(parser.urls))
+    assert may_load(page) or not loads, "a page that loads something is always parsed"
+
+
+def test_a_report_page_is_not_parsed_for_what_it_loads():
+    from perfpay.batch.html import may_load, render_html
+
+    assert not may_load(render_html(nbformat.v4.new_notebook(), title="t")[0])
+
+
 def test_toc_lists_headings_with_ids():
     body = ('<h1 id="a%20b">部门 报告<a class="anchor-link" href="#a%20b">¶</a></h1><p>x</p>'
             '<h2 id="c">得分 &amp; 等级</h2><h4 id="d">深</h4><h2>no id</h2>')

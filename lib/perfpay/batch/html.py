@@ -296,8 +296,22 @@ class _Loads(HTMLParser):
             self._css(data)
 
 
+# What every URL _Loads collects follows, as the page reads with its character references
+# replaced (the parser reads attribute values so): a quote, = or a comma (srcset) before an
+# attribute value, ( or a quote in url() and import(), or @import. A page with none of these
+# before a // has nothing to load, and need not be parsed (1.3 MB of report took 0.5 s).
+_MAY_LOAD = re.compile(r"""(?:["'(=,`]|@import\s)\s*(?:https?:)?//""", re.I)
+
+
+def may_load(page: str) -> bool:
+    """False when `page` surely loads nothing from the internet (external_references is [])."""
+    return _MAY_LOAD.search(html.unescape(page)) is not None
+
+
 def external_references(page: str) -> list[str]:
     """URLs on the internet that `page` would load (src, href of <link> etc., @import, url(), import())."""
+    if not may_load(page):
+        return []
     parser = _Loads()
     parser.feed(page)
     return list(dict.fromkeys(parser.urls))
