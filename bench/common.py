@@ -2,6 +2,7 @@
 
     args = options("scoring", {"people": (100_000, 300)})      # full size, --smoke size
     seconds, result = best_of(lambda: work(), args.repeat)
+    runs = in_turns({"floor": read, "score": score}, args.repeat)   # the two sides of a ratio
     run = measured([PYTHON, "-c", "..."])                        # wall time and peak RSS of a child
     report("scoring", "…", [Figure("vectorised", seconds, "s", "<", 1)], facts)
 
@@ -71,6 +72,18 @@ def best_of(fn, repeat: int = 3) -> tuple[float, object]:
         result = fn()
         best = min(best, time.perf_counter() - t0)
     return best, result
+
+
+def in_turns(sides: dict, rounds: int) -> dict[str, list]:
+    """{name: the results of its `rounds` calls}: the sides of a ratio called in turns, in the
+    order given, then reversed, and so on (A B, B A, A B, ...), so that a slow spell of the machine
+    falls on both sides alike rather than on whichever ran during it."""
+    got = {name: [] for name in sides}
+    order = list(sides)
+    for i in range(max(1, rounds)):
+        for name in order if i % 2 == 0 else order[::-1]:
+            got[name].append(sides[name]())
+    return got
 
 
 @dataclass

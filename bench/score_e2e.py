@@ -9,7 +9,8 @@ time of that process, best of --repeat. Its peak memory is measured on one more 
 writer process (common.measured, whole_tree=True), since sampling would slow a timed run.
 The floor is a child process too, with the same start-up: `python -c` that imports pandas and
 `pd.read_csv`s every input file (the time pandas takes only to read those CSVs, as a command),
-best of --repeat; the target is on score / that floor. The read of every file in this process
+best of --repeat; the target is on score / that floor. The floor and the command run in turns
+(floor, score, score, floor, ...), so that a slow spell of the machine falls on both. The read of every file in this process
 (no start-up, no imports) and the ratio to it are printed beside, for information.
 """
 
@@ -72,10 +73,13 @@ def main(argv=None) -> int:
         size = sum(p.stat().st_size for p in files)
         tables = [(inputs / t.path, t.encoding) for t in company.tables]
         read_seconds, rows = common.best_of(lambda: read_all(tables), args.repeat)
-        floors = [common.measured(floor_command(tables)).check("pd.read_csv child") for _ in range(args.repeat)]
+        outs = iter(range(args.repeat))
+        turns = common.in_turns({
+            "floor": lambda: common.measured(floor_command(tables)).check("pd.read_csv child"),
+            "score": lambda: common.measured(command(inputs, tmp / f"out{next(outs)}")).check("perfpay score")},
+            args.repeat)
+        floors, runs = turns["floor"], turns["score"]
         floor = min(r.seconds for r in floors)
-        runs = [common.measured(command(inputs, tmp / f"out{i}")).check("perfpay score")
-                for i in range(args.repeat)]
         best = min(runs, key=lambda r: r.seconds)
         memory = common.measured(command(inputs, tmp / "memory"), whole_tree=True).check("perfpay score")
         written = sorted((tmp / "out0" / MONTH).rglob("scores.csv"))

@@ -119,3 +119,13 @@ def test_peak_memory_counts_a_forked_child_that_holds_its_own():
     alone = common.measured([common.PYTHON, "-c", script]).check("forking child")
     assert whole.peak >= 1100 * 2**20
     assert 790 * 2**20 <= alone.peak < 1100 * 2**20       # rusage: the larger process alone
+
+
+def test_the_sides_of_a_ratio_take_turns():
+    import common
+
+    calls = []
+    got = common.in_turns({"floor": lambda: calls.append("floor") or len(calls),
+                           "score": lambda: calls.append("score") or len(calls)}, 3)
+    assert calls == ["floor", "score", "score", "floor", "floor", "score"]
+    assert got == {"floor": [1, 4, 5], "score": [2, 3, 6]}
