@@ -274,3 +274,20 @@ def test_first_contacts_with_times_finer_than_a_millisecond():
     issue, resolved, _ = first_contacts(calls, np.ones(4, dtype=bool), week)
     assert list(issue) == [True, False, True, True]          # exactly at the edge: a repeat; 1 ns later: not
     assert list(resolved) == [False, False, True, True]
+
+
+
+@pytest.mark.parametrize("group_scale, finer", [(1, False), (1, True), (2**50, False)])
+def test_contacts_are_ordered_by_customer_category_and_time_ties_as_given(group_scale, finer):
+    """Both ways of ordering: whole milliseconds that fit beside a position (packed sorts), and
+    times finer than a millisecond or keys too wide for that (np.lexsort)."""
+    from perfpay.kpis.service import _order
+    rng = np.random.default_rng(7)
+    n = 20_000
+    group = (rng.integers(0, 30, n) * 9 + rng.integers(0, 9, n)) * group_scale
+    t = 1_780_000_000 * 10**9 + rng.integers(0, 50, n) * 7 * 24 * 3600 * 10**9 // 50
+    if finer:
+        t[::2] += 1                                                       # a nanosecond
+    got = _order(group, t)
+    assert np.array_equal(got, np.lexsort((t, group)))                 # ties (same group and time) as given
+    assert len(set(zip(group.tolist(), t.tolist()))) < n * 3 // 4, "the data holds ties"

@@ -223,14 +223,30 @@ def first_contacts(calls: pd.DataFrame, contact: np.ndarray, window_ns: int, las
 
 
 def _order(group: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Order by (group, time); one int64 sort when both fit in 63 bits at millisecond steps."""
-    t0 = t.min()
-    if ((t - t0) % MS == 0).all():
-        ms = (t - t0) // MS
-        bits = int(ms.max()).bit_length()
-        if int(group.max()).bit_length() + bits <= 62:
-            return np.argsort((group << bits) | ms)
+    """Order by (group, time), ties in the order given: np.lexsort((t, group)).
+
+    Where the times are whole milliseconds and each key fits in an int64 beside a position, two
+    sorts of values instead: by time, then by group (its ties kept in time order), each key and
+    position packed into one int64 (np.sort of values is ten times faster here than np.argsort,
+    which sorts positions by value). 8.5 million contacts, timed alternately: 1.1-1.3 s against
+    1.3-2.2 s for the np.argsort of both keys packed together it replaces.
+    """
+    if not len(t):
+        return np.zeros(0, dtype=np.intp)
+    since = t - t.min()
+    ms = since // MS
+    if np.array_equal(ms * MS, since):               # whole milliseconds (a modulo took 0.15 s more)
+        bits = max(len(t) - 1, 1).bit_length()
+        if max(int(ms.max()).bit_length(), int(group.max()).bit_length()) + bits <= 63:
+            by_time = _sorted_positions(ms, bits)
+            return by_time[_sorted_positions(group[by_time], bits)]
     return np.lexsort((t, group))
+
+
+def _sorted_positions(keys: np.ndarray, bits: int) -> np.ndarray:
+    """np.argsort(keys, kind="stable") of non-negative int64 keys below 2**(63 - bits), where
+    2**bits > len(keys): each key shifted left beside its position, sorted, the positions kept."""
+    return np.sort((keys << bits) | np.arange(len(keys), dtype=np.int64)) & ((1 << bits) - 1)
 
 
 def ticket_rows(tickets: pd.DataFrame, surveys: pd.DataFrame | None, s: ServiceSettings) -> pd.DataFrame:
