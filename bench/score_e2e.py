@@ -10,8 +10,9 @@ writer process (common.measured, whole_tree=True), since sampling would slow a t
 The floor is a child process too, with the same start-up: `python -c` that imports pandas and
 `pd.read_csv`s every input file (the time pandas takes only to read those CSVs, as a command),
 best of --repeat; the target is on score / that floor. The floor and the command run in turns
-(floor, score, score, floor, ...), so that a slow spell of the machine falls on both. The read of every file in this process
-(no start-up, no imports) and the ratio to it are printed beside, for information.
+(floor, score, score, floor, ...), so that a slow spell of the machine falls on both. The read
+of every file in this process (no start-up, no imports) and the ratio to it are printed
+beside, for information.
 """
 
 from __future__ import annotations
