@@ -208,12 +208,11 @@ def first_contacts(calls: pd.DataFrame, contact: np.ndarray, window_ns: int, las
     group = cust * (int(cat.max()) + 1) + cat
     order = _order(group, t)
     g, ts = group[order], t[order]
-    same_prev = np.r_[False, g[1:] == g[:-1]]
-    gap_prev = np.r_[0, np.diff(ts)]
-    first = ~(same_prev & (gap_prev <= window_ns))
-    same_next = np.r_[g[1:] == g[:-1], False]
-    gap_next = np.r_[np.diff(ts), 0]
-    repeated = same_next & (gap_next <= window_ns)
+    near = (g[1:] == g[:-1]) & (np.diff(ts) <= window_ns)       # a contact and the next: a repeat
+    first = np.ones(len(g), dtype=bool)
+    first[1:] = ~near
+    repeated = np.zeros(len(g), dtype=bool)
+    repeated[:-1] = near
     last = (calls["offered_at"].to_numpy().max() if last is None else np.datetime64(last, "ns")).astype(np.int64)
     sel = idx[order]
     issue[sel] = first
