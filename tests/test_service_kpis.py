@@ -291,3 +291,25 @@ def test_contacts_are_ordered_by_customer_category_and_time_ties_as_given(group_
     got = _order(group, t)
     assert np.array_equal(got, np.lexsort((t, group)))                 # ties (same group and time) as given
     assert len(set(zip(group.tolist(), t.tolist()))) < n * 3 // 4, "the data holds ties"
+
+
+@pytest.mark.parametrize("span_days", [400, 10**5])          # through the table of days; cast directly
+def test_months_of_times_by_their_day(span_days):
+    from perfpay.kpis.service import _months
+    rng = np.random.default_rng(3)
+    n = 5000
+    start = np.datetime64("1969-11-30T00:00:00", "ns")
+    when = start + rng.integers(0, span_days * 86400 * 10**9, n).astype("timedelta64[ns]")
+    when[:4] = np.array(["2026-07-31T23:59:59.999999999", "2026-08-01T00:00:00", "1969-12-31T23:59:59.999999999",
+                         "1970-01-01T00:00:00"], dtype="datetime64[ns]")       # the last and first nanosecond of a month
+    when[4] = np.datetime64("NaT")
+    ok = ~np.isnat(when)
+    ok[5] = False                                                       # not asked for: 0
+    got = _months(when, ok)
+    expected = np.where(ok, when.astype("datetime64[M]").astype(np.int64), 0)
+    assert np.array_equal(got, expected)
+    assert got[:4].tolist() == [(2026 - 1970) * 12 + 6, (2026 - 1970) * 12 + 7, -1, 0]
+    assert got[4] == 0 and got[5] == 0
+    every = when[6:]                                                    # every value asked for
+    assert np.array_equal(_months(every, np.ones(len(every), dtype=bool)), every.astype("datetime64[M]").astype(np.int64))
+    assert not _months(when[:0], ok[:0]).size and _months(when[4:5], ok[4:5]).tolist() == [0]

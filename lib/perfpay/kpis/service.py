@@ -436,7 +436,7 @@ def _group(rows: pd.DataFrame) -> pd.DataFrame:
     fcode = rows["_file"].cat.codes.to_numpy().astype(np.int64)
     when = rows["when"].to_numpy()
     ok = (emp >= 0) & ~np.isnat(when)
-    month = np.where(ok, when.astype("datetime64[M]").astype(np.int64), 0)
+    month = _months(when, ok)
     m0 = int(month[ok].min()) if ok.any() else 0
     nm = int(month[ok].max()) - m0 + 1 if ok.any() else 1
     nf = max(len(rows["_file"].cat.categories), 1)
@@ -454,6 +454,24 @@ def _group(rows: pd.DataFrame) -> pd.DataFrame:
     for c in flags:
         out[c] = g[c].to_numpy()
     return out
+
+
+def _months(when: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Months since 1970-01 of the datetime64 values `when` where `ok`, 0 elsewhere: by their day,
+    from a table of the month of every day from the first to the last (casting 10 million values
+    to datetime64[M] took 0.7 s, to days 0.04 s)."""
+    if not ok.any():
+        return np.zeros(len(when), dtype=np.int64)
+    every = bool(ok.all())
+    days = when.astype("datetime64[D]").view(np.int64)
+    asked = days if every else days[ok]
+    lo, hi = int(asked.min()), int(asked.max())
+    if hi - lo > len(when):                             # a span longer than the values: cast them
+        return np.where(ok, when.astype("datetime64[M]").view(np.int64), 0)
+    table = np.arange(lo, hi + 1).astype("datetime64[D]").astype("datetime64[M]").view(np.int64)
+    if every:
+        return table[days - lo]
+    return np.where(ok, table[np.where(ok, days - lo, 0)], 0)
 
 
 def _sums(key: np.ndarray, cols: dict[str, np.ndarray]) -> pd.DataFrame:
