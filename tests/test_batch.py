@@ -624,6 +624,33 @@ def test_a_kernel_that_hangs_at_exit_is_stopped_once_its_notebook_is_done(tmp_pa
     assert "ran" in ran.cells[0].outputs[0]["text"]
 
 
+def test_a_kernel_talks_over_unix_sockets_in_a_folder_removed_after_the_job(tmp_path):
+    """Two processes starting kernels at once could pick the same free TCP port; the kernel that
+    lost it failed with "Address already in use" and the job waited 60 s for it. The job's kernel
+    uses ZeroMQ's ipc transport in a private folder instead, and the folder goes with the job."""
+    from perfpay.batch.execute import run_job
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "from ipykernel.kernelapp import IPKernelApp\n"
+        "app = IPKernelApp.instance()\n"
+        "import os\n"
+        "print(app.transport, os.path.dirname(app.ip), os.path.exists(f'{app.ip}-{app.shell_port}'))")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    source = tmp_path / "sockets.ipynb"
+    nbformat.write(nb, source)
+    job = {"key": "sockets", "notebook": "sockets", "period": "2026Q3", "department": None,
+           "title": "sockets", "meta": "", "source": str(source), "work": str(tmp_path / "work"),
+           "parameters": {}, "final_ipynb": str(tmp_path / "sockets.ipynb"), "kernel_name": None,
+           "cell_timeout": None, "log_file": False}
+    result = run_job(job)
+    assert result["status"] == "ok", result["error"]
+    transport, folder, exists = nbformat.read(result["files"]["ipynb"], as_version=4).cells[0].outputs[0]["text"].split()
+    assert (transport, exists) == ("ipc", "True")
+    assert Path(folder).name.startswith("perfpay-kernel-")
+    assert not Path(folder).exists(), "the sockets' folder is removed once the job is done"
+
+
 def test_a_notebook_waits_for_the_pickle_while_perfpay_run_writes_it(tmp_path):
     """The jobs start while the data step's pickle is written: `load` waits while the pending
     marker is there, reads the pickle once it is whole, and computes alone when the marker goes

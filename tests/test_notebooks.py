@@ -29,15 +29,15 @@ XSS_VALUE = "<img src=x onerror=alert(2)>"
 
 
 # running the notebooks ------------------------------------------------------------------------
-KERNEL_START = 300      # seconds; papermill's 60 ran out once, with two kernels and the tests on two cores
-
-
 def _execute(name: str, parameters: dict, cwd: str, out: str) -> str | None:
     """Run one notebook with papermill in this (worker) process; the error text, or None."""
     import papermill as pm
-    try:
-        pm.execute_notebook(str(NB / f"{name}.ipynb"), out, parameters=parameters, kernel_name="python3",
-                            cwd=cwd, progress_bar=False, log_output=False, start_timeout=KERNEL_START)
+
+    from perfpay.batch.execute import kernel_sockets
+    try:                                 # two kernels start at once: Unix sockets, not TCP ports
+        with kernel_sockets() as sockets:
+            pm.execute_notebook(str(NB / f"{name}.ipynb"), out, parameters=parameters, kernel_name="python3",
+                                cwd=cwd, progress_bar=False, log_output=False, **sockets)
     except Exception as exc:             # papermill still wrote the notebook, failing cell marked
         return f"{type(exc).__name__}: {exc}"
     return None

@@ -11,12 +11,14 @@ why is written instead, so there is always something to look at.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
@@ -221,6 +223,35 @@ def _engine():
     return Engine
 
 
+SOCKET_PATH_MAX = 100      # bytes; a Unix socket's path must fit in 108 (Linux) or 104 (macOS)
+
+
+@contextlib.contextmanager
+def kernel_sockets():
+    """papermill keyword arguments that have the kernel talk over Unix sockets in a private folder
+    (ZeroMQ's ipc transport) instead of TCP ports on 127.0.0.1.
+
+    With TCP, jupyter_client picks ports that are free at that moment and the kernel binds them a
+    moment later; a process starting a kernel at the same time (another job, a Dask worker's own
+    connections) can take one in between. The kernel then fails with "Address already in use" yet
+    stays alive, and papermill waits its whole start timeout before failing the notebook. Files in
+    a folder of this job's own cannot collide. The folder is removed when the block ends.
+    """
+    if os.name == "nt":                             # no Unix sockets for ZeroMQ there: TCP as before
+        yield {}
+        return
+    from traitlets.config import Config
+
+    folder = tempfile.mkdtemp(prefix="perfpay-kernel-")
+    if len(os.fsencode(folder)) > SOCKET_PATH_MAX - 4 and os.path.isdir("/tmp"):
+        os.rmdir(folder)                            # a long TMPDIR: the sockets' paths would not fit
+        folder = tempfile.mkdtemp(prefix="perfpay-kernel-", dir="/tmp")
+    try:
+        yield {"config": Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "k")}})}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _execute(job: dict, ipynb: Path, cwd: Path, res: JobResult) -> None:
     import papermill as pm
     from papermill.engines import papermill_engines
@@ -231,11 +262,12 @@ def _execute(job: dict, ipynb: Path, cwd: Path, res: JobResult) -> None:
         parameters = dict(job["parameters"])
         if job.get("data") and _declares(job["source"], "report_data"):
             parameters["report_data"] = job["data"]
-        pm.execute_notebook(job["source"], str(ipynb), parameters=parameters, cwd=str(cwd), engine_name=ENGINE,
-                            kernel_name=job.get("kernel_name"), progress_bar=False, log_output=False,
-                            execution_timeout=job.get("cell_timeout"),
-                            start_timeout=job.get("start_timeout") or 60,
-                            shutdown_kernel=SHUTDOWN)
+        with kernel_sockets() as sockets:
+            pm.execute_notebook(job["source"], str(ipynb), parameters=parameters, cwd=str(cwd), engine_name=ENGINE,
+                                kernel_name=job.get("kernel_name"), progress_bar=False, log_output=False,
+                                execution_timeout=job.get("cell_timeout"),
+                                start_timeout=job.get("start_timeout") or 60,
+                                shutdown_kernel=SHUTDOWN, **sockets)
     except PapermillExecutionError as exc:          # the notebook is written, its failing cell marked
         res.status, res.failed_cell = "failed", exc.exec_count
         res.error = first_line(f"{exc.ename}: {exc.evalue}")
