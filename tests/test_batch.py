@@ -598,25 +598,28 @@ def test_report_data_goes_only_to_notebooks_that_declare_it(tmp_path):
     assert not _declares(FIXTURES / "department_report.ipynb", "report_data")
 
 
+def _one_cell_job(tmp_path: Path, name: str, code: str) -> dict:
+    """A run_job job for a notebook of one code cell, its work folder under tmp_path."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    source = tmp_path / f"{name}.ipynb"
+    nbformat.write(nb, source)
+    return {"key": name, "notebook": name, "period": "2026Q3", "department": None, "title": name,
+            "meta": "", "source": str(source), "work": str(tmp_path / "work"), "parameters": {},
+            "final_ipynb": str(source), "kernel_name": None, "cell_timeout": None, "log_file": False}
+
+
 def test_a_kernel_that_hangs_at_exit_is_stopped_once_its_notebook_is_done(tmp_path):
     """A kernel takes its time to exit (module teardown, ipykernel's output pipe); the job stops it
     at once (SHUTDOWN): a handler that would finish two seconds after the notebook never does."""
     from perfpay.batch.execute import run_job
 
     marker = tmp_path / "exited.txt"
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(
+    result = run_job(_one_cell_job(tmp_path, "hangs", (
         "import atexit, time\n"
         f"atexit.register(lambda: (time.sleep(2), open({str(marker)!r}, 'w').write('done')))\n"
-        "print('ran')")]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    source = tmp_path / "hangs.ipynb"
-    nbformat.write(nb, source)
-    job = {"key": "hangs", "notebook": "hangs", "period": "2026Q3", "department": None, "title": "hangs",
-           "meta": "", "source": str(source), "work": str(tmp_path / "work"), "parameters": {},
-           "final_ipynb": str(tmp_path / "hangs.ipynb"), "kernel_name": None, "cell_timeout": None,
-           "log_file": False}
-    result = run_job(job)
+        "print('ran')")))
     assert result["status"] == "ok", result["error"]
     time.sleep(2.5)                 # a kernel left to exit on its own would have written it by now
     assert not marker.exists(), "the kernel was stopped before its exit handler finished"
@@ -630,20 +633,11 @@ def test_a_kernel_talks_over_unix_sockets_in_a_folder_removed_after_the_job(tmp_
     uses ZeroMQ's ipc transport in a private folder instead, and the folder goes with the job."""
     from perfpay.batch.execute import run_job
 
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(
+    result = run_job(_one_cell_job(tmp_path, "sockets", (
         "from ipykernel.kernelapp import IPKernelApp\n"
         "app = IPKernelApp.instance()\n"
         "import os\n"
-        "print(app.transport, os.path.dirname(app.ip), os.path.exists(f'{app.ip}-{app.shell_port}'))")]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    source = tmp_path / "sockets.ipynb"
-    nbformat.write(nb, source)
-    job = {"key": "sockets", "notebook": "sockets", "period": "2026Q3", "department": None,
-           "title": "sockets", "meta": "", "source": str(source), "work": str(tmp_path / "work"),
-           "parameters": {}, "final_ipynb": str(tmp_path / "sockets.ipynb"), "kernel_name": None,
-           "cell_timeout": None, "log_file": False}
-    result = run_job(job)
+        "print(app.transport, os.path.dirname(app.ip), os.path.exists(f'{app.ip}-{app.shell_port}'))")))
     assert result["status"] == "ok", result["error"]
     transport, folder, exists = nbformat.read(result["files"]["ipynb"], as_version=4).cells[0].outputs[0]["text"].split()
     assert (transport, exists) == ("ipc", "True")
