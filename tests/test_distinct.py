@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perfpay.distinct import Coded, factorize, isna, repeated
+from perfpay.distinct import Coded, factorize, isna, repeated, slices
 
 SHARED = ["a", Decimal("1.5"), Decimal("NaN"), None, float("nan"), pd.NaT, pd.NA, 0, "", np.float64("nan")]
 
@@ -81,3 +81,24 @@ def test_the_scores_hold_one_object_per_period_and_card():
     for frame, column in ((scores.scores, "period"), (scores.units, "period"), (scores.units, "card")):
         values = frame[column].to_numpy(dtype=object)
         assert len(same_objects(values)[1]) == len(set(values)), column
+
+
+def test_slices_hold_each_keys_rows_in_order():
+    frame = pd.DataFrame({"employee_id": ["E2", "E1", "E2", "E1", "E2"], "card": ["a", "a", "b", "a", "a"],
+                          "points": [1, 2, 3, 4, 5]}, index=[10, 11, 12, 13, 14])
+    by_person = slices(frame, "employee_id", ["points"])
+    assert list(by_person) == ["E2", "E1"]                      # in order of first appearance
+    assert by_person["E2"].to_dict("list") == {"points": [1, 3, 5]}
+    assert by_person["E1"].index.tolist() == [0, 1]
+    by_card = slices(frame, ["employee_id", "card"])
+    assert list(by_card) == [("E2", "a"), ("E1", "a"), ("E2", "b")]
+    assert by_card[("E2", "a")]["points"].tolist() == [1, 5]
+    assert by_card[("E2", "b")].columns.tolist() == ["employee_id", "card", "points"]
+    assert slices(frame.iloc[:0], "employee_id") == {}
+
+
+def test_slices_keep_missing_keys_and_their_rows():
+    frame = pd.DataFrame({"k": ["x", None, "x", None], "v": [1, 2, 3, 4]})
+    got = slices(frame, "k")
+    assert sum(len(part) for part in got.values()) == len(frame)       # no row lost
+    assert got["x"]["v"].tolist() == [1, 3]

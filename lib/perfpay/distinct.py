@@ -74,6 +74,27 @@ def firsts(codes: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.concatenate([[True], codes[1:] > np.maximum.accumulate(codes)[:-1]]))
 
 
+def slices(frame: pd.DataFrame, keys: str | list[str], columns: list[str] | None = None) -> dict:
+    """{key: the rows of `frame` holding it (its `columns`, all by default), in order, indexed
+    0, 1, ...} for each distinct key: a value of the column `keys`, or a tuple of the columns
+    `keys`. The rows are put in key order once, then sliced: filtering the frame once per key
+    takes time that grows with the square of the rows (a 6,000-person workbook: minutes)."""
+    names = [keys] if isinstance(keys, str) else list(keys)
+    if frame.empty:
+        return {}
+    codes = np.zeros(len(frame), dtype=np.int64)
+    for name in names:
+        part, distinct = pd.factorize(frame[name].to_numpy(), use_na_sentinel=False)
+        codes = pd.factorize(codes * len(distinct) + part)[0]
+    order = np.argsort(codes, kind="stable")
+    ends = np.searchsorted(codes[order], np.arange(codes.max() + 2))
+    firsts = order[ends[:-1]]
+    found = [frame[name].to_numpy()[firsts] for name in names]
+    labels = found[0] if isinstance(keys, str) else list(zip(*found))
+    block = (frame if columns is None else frame[columns]).take(order).reset_index(drop=True)
+    return {k: block.iloc[a:b].reset_index(drop=True) for k, a, b in zip(labels, ends[:-1], ends[1:])}
+
+
 def isna(values: np.ndarray) -> np.ndarray:
     """pd.isna of an object array, asked once per distinct object (pd.isna asks Decimals one by one)."""
     if values.dtype != object or len(values) < 1000:

@@ -33,6 +33,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from ..cards import Indicator
+from ..distinct import slices
 from ..exact import CENT
 from ..periods import Period
 from ..pay.statements import MONEY_FORMAT, _display, _heights, _money, _put, _save_atomic, _text
@@ -56,6 +57,8 @@ PAYROLL_SIGN = {"withheld": "-"}
 
 UNIT_TEXT = {"percent": "%", "count": "个", "yuan": "元", "seconds": "秒"}
 ROLE_CN = {"self": "本人", "superior": "上级", "peer": "小组"}
+
+SHEET_SECONDS = 0.01                # about what one person's sheet takes to lay out and save
 
 _BOLD = Font(bold=True)
 _TITLE_FONT = Font(bold=True, size=16)
@@ -92,15 +95,16 @@ def scorecards_workbook(scores, params, period) -> Workbook:
     people = _people(scores)
     explain = scores.explain
     units = scores.units
-    names: set[str] = {SUMMARY_SHEET}
+    names = SheetNames({SUMMARY_SHEET})
+    key = ["employee_id", "card"]
+    rows_of, units_of = slices(explain, key), slices(units, key)
     links = []
     for _, person in people.iterrows():
-        title = sheet_name(person["employee_id"], person["name"], names)
-        names.add(title)
+        title = names.take(person["employee_id"], person["name"])
         ws = wb.create_sheet(title)
-        rows = explain[(explain["employee_id"] == person["employee_id"]) & (explain["card"] == person["card"])]
-        mine = units[(units["employee_id"] == person["employee_id"]) & (units["card"] == person["card"])]
-        total_cell = _person_sheet(ws, person, rows, mine, params, period)
+        mine = (person["employee_id"], person["card"])
+        total_cell = _person_sheet(ws, person, rows_of.get(mine, explain.iloc[:0]), units_of.get(mine, units.iloc[:0]),
+                                   params, period)
         links.append((person, f"{quote_sheet(title)}!{total_cell}"))
     _summary_sheet(summary, links, period, scores.notes)
     return wb
@@ -575,16 +579,27 @@ def payroll_workbook(pay_result, department: str, period) -> Workbook:
 def sheet_name(employee_id, name, taken=frozenset()) -> str:
     """'E001 张三': employee id and name, at most 31 characters, without []:*?/\\ or quotes,
     unique among `taken` (a suffix ~2, ~3 ... when needed)."""
-    base = f"{_text(employee_id) or ''} {_text(name) or ''}".strip()
-    base = _BAD_SHEET_CHARS.sub("_", base).strip() or "sheet"
-    base = base[:31]
-    title, k = base, 1
-    lowered = {t.lower() for t in taken}
-    while title.lower() in lowered:
-        k += 1
-        suffix = f"~{k}"
-        title = base[:31 - len(suffix)] + suffix
-    return title
+    return SheetNames(taken).take(employee_id, name)
+
+
+class SheetNames:
+    """The sheet titles of a workbook, told apart as Excel does (case aside)."""
+
+    def __init__(self, taken=()):
+        self.lowered = {t.lower() for t in taken}
+
+    def take(self, employee_id, name) -> str:
+        """sheet_name of the person, among the titles taken; it is taken from then on."""
+        base = f"{_text(employee_id) or ''} {_text(name) or ''}".strip()
+        base = _BAD_SHEET_CHARS.sub("_", base).strip() or "sheet"
+        base = base[:31]
+        title, k = base, 1
+        while title.lower() in self.lowered:
+            k += 1
+            suffix = f"~{k}"
+            title = base[:31 - len(suffix)] + suffix
+        self.lowered.add(title.lower())
+        return title
 
 
 def quote_sheet(title: str) -> str:

@@ -15,6 +15,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from ..distinct import slices
 from ..periods import Period
 
 ID = "employee_id"
@@ -639,23 +640,12 @@ def scorecards(ctx) -> list[dict]:
     if r.empty:
         return []
     cols = ["period", "section", "indicator", "rule", "max_points", "inputs", "points", "note", "flag"]
-    groups = _by_person(e, cols) if len(e) else {}
+    groups = slices(e, ID, cols)
     out = []
     for _, row in r.iterrows():
         rows = groups.get(row[ID])
         out.append({"row": row, "explain": rows if rows is not None else pd.DataFrame(columns=cols)})
     return out
-
-
-def _by_person(e: pd.DataFrame, cols: list[str]) -> dict:
-    """{employee id: that person's rows of `e`, columns `cols`, in order, indexed 0, 1, ...}: the
-    rows put in person order once, then sliced (a groupby selecting the columns of every group
-    took 1.3 ms a person)."""
-    codes, ids = pd.factorize(e[ID])
-    order = np.argsort(codes, kind="stable")
-    ends = np.searchsorted(codes[order], np.arange(len(ids) + 1))
-    block = e[cols].take(order).reset_index(drop=True)
-    return {k: block.iloc[a:b].reset_index(drop=True) for k, a, b in zip(ids, ends[:-1], ends[1:])}
 
 
 # scenario ---------------------------------------------------------------------------------------------
