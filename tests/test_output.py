@@ -16,7 +16,7 @@ import pytest
 
 from perfpay.errors import WriteError
 from perfpay.distinct import Coded
-from perfpay.output import (QUOTED, CodedTable, Later, Staging, csv_bytes, fast_path_fits, quote, write_all,
+from perfpay.output import (QUOTED, CodedTable, Later, Sized, Staging, csv_bytes, fast_path_fits, quote, write_all,
                             write_csv)
 
 
@@ -499,3 +499,56 @@ def test_a_count_left_locked_by_a_killed_process_is_an_error_not_a_hang(monkeypa
     numbers.lock.acquire()                          # as a writer process killed while taking a number
     with pytest.raises(WriteError, match="stayed locked"):
         numbers.take()
+
+
+def test_the_longest_work_is_started_first(tmp_path):
+    """Sized writers by their estimate, tables by their rows, other writers last, in the order added."""
+    log, out = tmp_path / "order", tmp_path / "out"
+    with Staging(out, fork_rows=None) as staging:
+        staging.add(out / "s1.xlsx", named_writer(log, "s1"))
+        staging.add(out / "few.csv", Later(made_by(log, "few", cells(3, "x")), 3))
+        staging.add(out / "many.csv", Later(made_by(log, "many", cells(50, "x")), 50))
+        staging.add(out / "s2.xlsx", named_writer(log, "s2"))
+        staging.add(out / "cards.xlsx", Sized(named_writer(log, "cards"), seconds=1.0))
+    assert [name for name, _ in writers(log)] == ["cards", "many", "few", "s1", "s2"]
+    assert (out / "cards.xlsx").read_text() == "cards"
+
+
+def test_numbers_are_taken_once_from_either_end():
+    from perfpay.output import Numbers
+
+    numbers = Numbers(4)
+    assert [numbers.take_last(), numbers.take(), numbers.left(), numbers.take_last(), numbers.take(),
+            numbers.take(), numbers.take_last(), numbers.left()] == [3, 0, 2, 2, 1, None, None, 0]
+
+
+def test_the_longest_writer_waits_for_a_writer_process_not_for_this_one(tmp_path, forking):
+    """A table handed off while staging keeps the writer process busy at commit: this process writes
+    the short files from the back meanwhile, and the longest is left to the next writer process,
+    not started here (where it would hold up every file behind it)."""
+    log, out = tmp_path / "order", tmp_path / "out"
+    with Staging(out, fork_rows=10) as staging:
+        staging.add(out / "big.csv", cells(50, Printed(tmp_path / "pids", then=lambda: time.sleep(0.3))))
+        staging.add(out / "long.xlsx", Sized(named_writer(log, "long"), seconds=60.0))
+        for i in range(3):
+            staging.add(out / f"short{i}.xlsx", named_writer(log, f"short{i}", then=lambda: time.sleep(0.5)))
+    by = dict(writers(log))
+    assert sorted(by) == ["long", "short0", "short1", "short2"], "each file once"
+    assert by["short2"] == os.getpid(), "the shortest, last added, here first"
+    assert by["long"] != os.getpid(), "the longest by a writer process"
+    assert (out / "long.xlsx").read_text() == "long"
+
+
+def named_writer(log, name, then=None):
+    """A writer that notes its name and process in `log`, then writes its name."""
+    def write(path):
+        with open(log, "a") as fh:
+            fh.write(f"{name} {os.getpid()}\n")
+        if then is not None:
+            then()
+        path.write_text(name)
+    return write
+
+
+def writers(log) -> list[tuple[str, int]]:
+    return [(name, int(pid)) for name, pid in (line.split() for line in log.read_text().splitlines())]

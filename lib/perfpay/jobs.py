@@ -81,15 +81,16 @@ def pay_files(params, inputs, period, out, departments=None, result=None) -> tup
 
 def excel_files(params, period, scores: dict, paid, out) -> dict:
     """scorecards.xlsx and payroll.xlsx of each department, as writers for write_all."""
-    from .report.excel import write_payroll, write_scorecards
+    from .output import Sized
+    from .report.excel import SHEET_SECONDS, write_payroll, write_scorecards
 
     period = Period.parse(period)
     files = {}
     for dept, result in scores.items():
         if result.scores.empty:
             continue
-        files[Path(out) / dept / "scorecards.xlsx"] = \
-            lambda path, s=result: write_scorecards(path, s, params, period)
+        files[Path(out) / dept / "scorecards.xlsx"] = Sized(
+            lambda path, s=result: write_scorecards(path, s, params, period), len(result.scores) * SHEET_SECONDS)
         files[Path(out) / dept / "payroll.xlsx"] = lambda path, d=dept: write_payroll(path, paid, d, period)
     return files
 

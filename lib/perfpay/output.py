@@ -318,9 +318,10 @@ class Staging:
 
     A forked copy of this process (one at a time) takes work off this one, so that both cores
     write: a table of `fork_rows` rows or more as soon as it is added, while this process goes on
-    (scoring the next department, say); at commit, what is pending (tables largest first, then
-    the writers, such as the xlsx statements, in the order added) is shared out file by file,
-    each process taking the next file when it is done with one. Where no process can be forked
+    (scoring the next department, say); at commit, what is pending is shared out file by file, the
+    longest first (tables by their rows, Sized writers by their own estimate, other writers such
+    as the xlsx statements last, in the order added), each process taking the next file when it
+    is done with one. Where no process can be forked
     (see can_fork), or with fork_rows=None, everything is written here.
     """
 
@@ -356,13 +357,18 @@ class Staging:
         """Write what is pending, shared with a writer process; wait for it; move every file into
         its place."""
         try:
-            tables = sorted((job for job in self.pending if not callable(job[1])), key=lambda job: -len(job[1]))
-            jobs = tables + [job for job in self.pending if callable(job[1])]
+            jobs = sorted(self.pending, key=lambda job: -_seconds(job[1]))     # the longest first
             self.pending = []
             numbers = Numbers(len(jobs))
-            while (i := numbers.take()) is not None:
-                if numbers.left() and self._can_start():
-                    self.child = Writer(jobs, numbers)          # takes the next numbers, as this one does
+            while True:
+                if numbers.left() > 1 and self._can_start():
+                    self.child = Writer(jobs, numbers)          # takes the longest work left, from the front
+                # beside a writer process (or one still busy with a table handed off before), this one
+                # takes the shortest work, from the back: it comes back soon to start a writer process
+                # once none is busy, and the longest work is not left to the end
+                i = numbers.take() if self.child is None else numbers.take_last()
+                if i is None:
+                    break
                 _write(*jobs[i])
             self._finish(wait=True)
             for staged, final in self.places:
@@ -404,6 +410,29 @@ class Staging:
         return True
 
 
+class Sized:
+    """A writer (a callable that writes the path) with the seconds it is thought to take, so that
+    the longest work is started first: one department's scorecards.xlsx can take longer than
+    every other file together, and started last it would run alone at the end."""
+
+    def __init__(self, write, seconds: float):
+        self.write, self.seconds = write, seconds
+
+    def __call__(self, path: Path) -> None:
+        self.write(path)
+
+
+ROW_SECONDS = 2e-6      # about what a row of CSV takes to make and write
+
+
+def _seconds(value) -> float:
+    """What a pending file is thought to take: a table by its rows, a Sized writer as it says, any
+    other writer nothing (they go last, in the order added)."""
+    if isinstance(value, Sized):
+        return value.seconds
+    return 0.0 if callable(value) else len(value) * ROW_SECONDS
+
+
 class Later:
     """A table made by the process that writes it (a writer process, where one takes it): make()
     gives the frame or CodedTable, of `rows` rows (known before, for which process writes it, and when)."""
@@ -425,24 +454,37 @@ def _write(path: Path, value) -> None:
 
 
 class Numbers:
-    """The numbers 0 to n-1, each taken once, by this process or its forked writer process."""
+    """The numbers 0 to n-1, each taken once, from the front or from the back, by this process or
+    its forked writer process."""
 
     WAIT = 60       # seconds; the lock is held for microseconds, unless its holder was killed holding it
 
     def __init__(self, n: int):
         self.n = n
-        self.next = multiprocessing.RawValue("q", 0)   # shared memory
+        self.next = multiprocessing.RawValue("q", 0)   # shared memory: the first number not taken
+        self.end = multiprocessing.RawValue("q", n)    # ... and the one after the last not taken
         self.lock = multiprocessing.Lock()
 
     def take(self) -> int | None:
+        """The lowest number not taken yet (None when all are)."""
         with self._locked():
             taken = self.next.value
-            self.next.value = min(taken + 1, self.n)
-        return taken if taken < self.n else None
+            if taken >= self.end.value:
+                return None
+            self.next.value = taken + 1
+        return taken
+
+    def take_last(self) -> int | None:
+        """The highest number not taken yet (None when all are)."""
+        with self._locked():
+            if self.next.value >= self.end.value:
+                return None
+            self.end.value -= 1
+            return self.end.value
 
     def left(self) -> int:
         with self._locked():
-            return self.n - self.next.value
+            return self.end.value - self.next.value
 
     @contextlib.contextmanager
     def _locked(self):
