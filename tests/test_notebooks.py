@@ -398,6 +398,19 @@ def test_tables_escape_and_format():
         "columns of one name are told apart by position"
 
 
+def test_the_style_sheet_is_given_once_per_block_of_person_tables():
+    import pandas as pd
+
+    from perfpay.report import tables
+
+    frame = pd.DataFrame({"indicator": ["a"], "points": [Decimal("1")]})
+    assert tables.html(frame).startswith(tables.CSS) and not tables.html(frame, css=False).startswith(tables.CSS)
+    row = pd.Series({"rank": 1, "name": "张三", "employee_id": "E1", "role": "r", "branch": "b",
+                     "total": Decimal("1"), "grade": "优秀", "flags": ""})
+    cards = tables.scorecards([{"row": row, "explain": frame}] * 3).data
+    assert cards.count(tables.CSS) == 1 and cards.count('data-table="scorecard"') == 3
+
+
 def test_heatmap_colours_and_whole_percents():
     from fractions import Fraction
 

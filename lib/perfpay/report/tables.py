@@ -211,12 +211,14 @@ def _is_grade_column(column: str) -> bool:
 # tables ------------------------------------------------------------------------------------------
 def html(frame: pd.DataFrame, *, labels: dict | None = None, kinds: dict | None = None,
          name: str | None = None, caption: str | None = None, total_rows: int = 0,
-         max_rows: int | None = None, empty: str = "（无）") -> str:
+         max_rows: int | None = None, empty: str = "（无）", css: bool = True) -> str:
     """The frame as an HTML table string; every value escaped; no index.
 
     labels: extra or overriding column labels (English → Chinese); kinds: column → money |
     points | delta | raw | int | percent | text; name: a data-table attribute (for tests and
-    styling); total_rows: the last n rows are totals (bold); max_rows: cut with a note.
+    styling); total_rows: the last n rows are totals (bold); max_rows: cut with a note; css:
+    the style sheet first (False inside a block that has it once: a 6,000-person department's
+    score cards carried 6,000 copies, 11 MB of a 61 MB report).
     """
     if frame is None or len(frame.columns) == 0 or frame.empty:
         return f'<p class="pp-note" data-table="{esc(name or "")}">{esc(empty)}</p>'
@@ -229,7 +231,7 @@ def html(frame: pd.DataFrame, *, labels: dict | None = None, kinds: dict | None 
                for k, v in zip(col_kind, values)]
     if max_rows is not None:
         values = [v[:max_rows] for v in values]
-    out = [CSS, '<div class="pp-scroll">', f'<table class="pp-table" data-table="{esc(name or "")}">']
+    out = [CSS if css else "", '<div class="pp-scroll">', f'<table class="pp-table" data-table="{esc(name or "")}">']
     if caption:
         out.append(f"<caption>{esc(caption)}</caption>")
     head = []
@@ -407,8 +409,8 @@ def scorecards(cards) -> HTML:
         head = (f"{r['rank']}. {r['name']}（{r['employee_id']}） · {r['role']} · {r['branch']} · "
                 f"总分 {fmt(r['total'], 'points')}")
         flags = f"标记：{r['flags']}" if str(r.get("flags", "") or "").strip() else None
-        blocks.append(details(head, flags, HTML(html(card["explain"], labels=EXPLAIN_LABELS, name="scorecard")),
-                              grade=r["grade"]))
+        table = html(card["explain"], labels=EXPLAIN_LABELS, name="scorecard", css=False)
+        blocks.append(details(head, flags, HTML(table), grade=r["grade"]))
     return HTML(CSS + "".join(blocks))
 
 
@@ -437,16 +439,16 @@ def statements(items) -> HTML:
                                     "value": None if k in MONEY_ITEMS else fmt(row[k], "raw")}
                                    for k, label in LEDGER_ITEMS if k in row.index])
             parts.append(HTML(html(items_, labels={"amount": "金额", "value": "内容"}, kinds={"value": "text"},
-                                   name="statement")))
+                                   name="statement", css=False)))
         score = s.get("kpi_score")
         parts.append(f"KPI 得分：{fmt(score, 'points') if score is not None else '无季度得分（KPI 系数取最低值）'}")
         for n in s.get("notes", []):
             parts.append(n)
         parts.append(HTML(html(s["lines"], caption="本季回款明细", name="statement_lines",
-                               empty="本季没有回款。")))
+                               empty="本季没有回款。", css=False)))
         parts.append(HTML(html(s["history"].drop(columns=["employee_id"], errors="ignore"),
                                caption="台账历史", name="statement_history",
-                               labels={"base": "任务基数 B", "bonus": "实发奖金"})))
+                               labels={"base": "任务基数 B", "bonus": "实发奖金"}, css=False)))
         blocks.append(details(head, *parts))
     return HTML(CSS + "".join(blocks))
 
