@@ -426,6 +426,19 @@ def test_heatmap_colours_and_whole_percents():
     assert {share: tables.percent_text(share) for share in cases} == cases, "exact, half away from zero"
 
 
+def test_the_ranking_says_each_persons_flags_in_words():
+    from perfpay.report import load, summary
+
+    ctx = load("2026Q3", "客户服务部", ROOT / "inputs", ROOT / "params")
+    words = summary.ranking(ctx).set_index("employee_id")["flags"]
+    flagged = words[words != ""]
+    assert sorted(flagged) == ["缺少实际值（实绩） — 客户意见反馈及时率 ×3、客户回访率 ×3",
+                               "缺少评分人：本人 — 工作积极性 ×3、服务态度 ×3",
+                               "缺少评分人：本人 — 工作积极性 ×3、服务态度 ×3"]
+    assert summary.readable_flags(ctx, "missing_rater:上级 initiative; forced_distribution:良好") == \
+        "缺少评分人：上级 — 工作积极性; 强制分布：良好"
+
+
 def test_indicator_shares_are_the_exact_share_of_each_indicators_points():
     """Each cell: the points of that indicator over the period's months / their maximum × 100,
     against explain.csv's own columns (Decimal), for every person of 客户服务部 in 2026Q3."""
