@@ -324,6 +324,14 @@ def test_layout_of_a_person_sheet(written):
     assert "每低于目标5%扣3分" in text and "完成率低于50%不计分" in text and "每超过目标1%加2分" in text
     grade_row = column_a.index("等级") + 1
     assert ws.cell(grade_row, 5).value == person["grade"]
+    # the table and the grade row in a thin grid, nothing above or below
+    total_row = column_a.index("合计") + 1
+    merged = {(r, c) for m in ws.merged_cells.ranges for r, c in m.cells}
+    thin = [(ws.cell(r, c).border.left.style, ws.cell(r, c).border.bottom.style) for r in range(5, total_row + 1)
+            for c in range(1, 7) if (r, c) not in merged]
+    assert set(thin) == {("thin", "thin")} and ws.cell(grade_row, 6).border.right.style == "thin"
+    assert ws["A4"].border.left.style is None and ws.cell(grade_row + 2, 1).border.left.style is None
+    assert ws["E5"].font.bold and ws["E5"].fill.fgColor.rgb.endswith("DDEBF7"), "the grid keeps a cell's other styles"
 
 
 def test_standard_texts(sample):

@@ -76,12 +76,21 @@ def firsts(codes: np.ndarray) -> np.ndarray:
 
 def slices(frame: pd.DataFrame, keys: str | list[str], columns: list[str] | None = None) -> dict:
     """{key: the rows of `frame` holding it (its `columns`, all by default), in order, indexed
-    0, 1, ...} for each distinct key: a value of the column `keys`, or a tuple of the columns
-    `keys`. The rows are put in key order once, then sliced: filtering the frame once per key
+    0, 1, ...} for each distinct key (see key_blocks)."""
+    order, blocks = key_blocks(frame, keys)
+    block = (frame if columns is None else frame[columns]).take(order).reset_index(drop=True)
+    return {k: block.iloc[a:b].reset_index(drop=True) for k, (a, b) in blocks.items()}
+
+
+def key_blocks(frame: pd.DataFrame, keys: str | list[str]) -> tuple[np.ndarray, dict]:
+    """The positions of the rows of `frame` in key order (each key's rows in their order), and
+    {key: (start, end) of its rows there} for each distinct key, in order of first appearance:
+    a value of the column `keys`, or a tuple of the columns `keys`. Sorting the rows once and
+    slicing them is what keeps a table per person linear: filtering the frame once per key
     takes time that grows with the square of the rows (a 6,000-person workbook: minutes)."""
     names = [keys] if isinstance(keys, str) else list(keys)
     if frame.empty:
-        return {}
+        return np.zeros(0, dtype=np.intp), {}
     codes = np.zeros(len(frame), dtype=np.int64)
     for name in names:
         part, distinct = pd.factorize(frame[name].to_numpy(), use_na_sentinel=False)
@@ -91,8 +100,7 @@ def slices(frame: pd.DataFrame, keys: str | list[str], columns: list[str] | None
     firsts = order[ends[:-1]]
     found = [frame[name].to_numpy()[firsts] for name in names]
     labels = found[0] if isinstance(keys, str) else list(zip(*found))
-    block = (frame if columns is None else frame[columns]).take(order).reset_index(drop=True)
-    return {k: block.iloc[a:b].reset_index(drop=True) for k, a, b in zip(labels, ends[:-1], ends[1:])}
+    return order, {k: (int(a), int(b)) for k, a, b in zip(labels, ends[:-1], ends[1:])}
 
 
 def isna(values: np.ndarray) -> np.ndarray:

@@ -30,10 +30,11 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 
 from ..cards import Indicator
-from ..distinct import slices
+from ..distinct import key_blocks
 from ..exact import CENT
 from ..periods import Period
 from ..pay.statements import MONEY_FORMAT, _display, _heights, _money, _put, _save_atomic, _text
@@ -71,6 +72,8 @@ _THIN = Side(style="thin", color="808080")
 _GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _SIGN_LINE = Border(bottom=Side(style="thin", color="000000"))
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_RIGHT_TOP = Alignment(horizontal="right", vertical="top")
+_RIGHT_MIDDLE = Alignment(horizontal="right", vertical="center")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\']")
 
 
@@ -96,15 +99,19 @@ def scorecards_workbook(scores, params, period) -> Workbook:
     explain = scores.explain
     units = scores.units
     names = SheetNames({SUMMARY_SHEET})
-    key = ["employee_id", "card"]
-    rows_of, units_of = slices(explain, key), slices(units, key)
+    order, blocks = key_blocks(explain, ["employee_id", "card"])
+    records = list(explain.take(order).itertuples(index=False))      # each person's rows: records[a:b]
+    grades: dict = {}
+    for who, card, label, grade in zip(units["employee_id"], units["card"], units["period"], units["grade"]):
+        grades.setdefault((who, card), {})[label] = grade
+    standards: dict = {}        # (card, unit) -> {indicator: its standard}, made once for everyone
     links = []
     for _, person in people.iterrows():
         title = names.take(person["employee_id"], person["name"])
         ws = wb.create_sheet(title)
         mine = (person["employee_id"], person["card"])
-        total_cell = _person_sheet(ws, person, rows_of.get(mine, explain.iloc[:0]), units_of.get(mine, units.iloc[:0]),
-                                   params, period)
+        a, b = blocks.get(mine, (0, 0))
+        total_cell = _person_sheet(ws, person, records[a:b], grades.get(mine, {}), params, period, standards)
         links.append((person, f"{quote_sheet(title)}!{total_cell}"))
     _summary_sheet(summary, links, period, scores.notes)
     return wb
@@ -118,8 +125,9 @@ def _people(scores) -> pd.DataFrame:
     return f.sort_values(["department", "role", "rank", "employee_id"], kind="stable").reset_index(drop=True)
 
 
-def _person_sheet(ws, person, rows: pd.DataFrame, units: pd.DataFrame, params, period: Period) -> str:
-    """Lay out one person's form; returns the address of the cell holding the period's total."""
+def _person_sheet(ws, person, rows: list, grades: dict, params, period: Period, standards: dict) -> str:
+    """Lay out one person's form from their explanation rows (records) and the grade of each unit;
+    returns the address of the cell holding the period's total."""
     role = _text(person["role"]) or ""
     ws.merge_cells("A1:F1")
     _put(ws, 1, 1, f"{role}{TITLE_SUFFIX}", font=_TITLE_FONT).alignment = _CENTER
@@ -133,14 +141,13 @@ def _person_sheet(ws, person, rows: pd.DataFrame, units: pd.DataFrame, params, p
     for r, ((l1, v1), (l2, v2)) in enumerate(info, start=2):
         _put(ws, r, 1, l1, font=_BOLD)
         _put(ws, r, 2, v1)
-        _put(ws, r, 3, f"{l2}：", font=_BOLD).alignment = Alignment(horizontal="right", vertical="top")
+        _put(ws, r, 3, f"{l2}：", font=_BOLD).alignment = _RIGHT_TOP
         ws.merge_cells(start_row=r, start_column=4, end_row=r, end_column=6)
         _put(ws, r, 4, v2)
 
-    items = rows[rows["indicator_key"] != "total"]
-    labels = sorted(items["period"].unique(), key=Period.parse)
+    items = [row for row in rows if row.indicator_key != "total"]
+    labels = sorted({row.period for row in items}, key=Period.parse)
     rolled = labels != [period.label]
-    grades = dict(zip(units["period"], units["grade"])) if len(units) else {}
     r = HEAD_ROWS
     block_totals = []
     for label in labels:
@@ -153,7 +160,8 @@ def _person_sheet(ws, person, rows: pd.DataFrame, units: pd.DataFrame, params, p
             what = "月度考核" if unit.unit == "month" else "季度考核"
             _put(ws, r, 1, f"{label} {what}", font=_BOLD).fill = _BLOCK_FILL
             r += 1
-        r = _block(ws, r, card, items[items["period"] == label], names, grades.get(label, ""))
+        r = _block(ws, r, card, [row for row in items if row.period == label], names, grades.get(label, ""),
+                   standards.setdefault((person["card"], label), {}))
         block_totals.append(r)
         r += 1
 
@@ -211,14 +219,15 @@ def _person_sheet(ws, person, rows: pd.DataFrame, units: pd.DataFrame, params, p
     return f"E{total_row}"
 
 
-def _block(ws, r: int, card, items: pd.DataFrame, event_names: dict, grade: str) -> int:
-    """Header, one row per indicator and the 合计 row of one scored unit; returns the 合计 row."""
+def _block(ws, r: int, card, items: list, event_names: dict, grade: str, standards: dict) -> int:
+    """Header, one row per indicator and the 合计 row of one scored unit; returns the 合计 row.
+    standards: the standard of each indicator of this card and unit, as made so far."""
     for c, label in enumerate(CARD_HEADERS, start=1):
         cell = _put(ws, r, c, label, font=_BOLD)
         cell.fill = _HEADER_FILL
         cell.alignment = _CENTER
     _box(ws, r, r)
-    by_key = {k: row for k, row in zip(items["indicator_key"], items.itertuples(index=False))}
+    by_key = {row.indicator_key: row for row in items}
     first = r + 1
     n = 0
     for section in card.sections:
@@ -230,7 +239,9 @@ def _block(ws, r: int, card, items: pd.DataFrame, event_names: dict, grade: str)
             r += 1
             n += 1
             _number(ws, r, 1, n)
-            _put(ws, r, 3, f"{ind.name}\n{standard_text(ind, card, event_names)}", wrap=True)
+            if ind.key not in standards:
+                standards[ind.key] = f"{ind.name}\n{standard_text(ind, card, event_names)}"
+            _put(ws, r, 3, standards[ind.key], wrap=True)
             _points(ws, r, COL_MAX, row.max_points_c)
             _points(ws, r, COL_POINTS, row.points_c)
             _put(ws, r, 6, _explanation(row), wrap=True)
@@ -624,7 +635,7 @@ def _points(ws, row: int, col: int, centipoints) -> None:
     cell = ws.cell(row=row, column=col)
     cell.value = Decimal(int(centipoints)) / CENT
     cell.number_format = POINTS_FORMAT
-    cell.alignment = Alignment(horizontal="right", vertical="top")
+    cell.alignment = _RIGHT_TOP
 
 
 def _formula(ws, row: int, col: int, formula: str, *, number_format: str = POINTS_FORMAT, font=_BOLD):
@@ -635,7 +646,7 @@ def _formula(ws, row: int, col: int, formula: str, *, number_format: str = POINT
     cell.number_format = number_format
     if font is not None:
         cell.font = font
-    cell.alignment = Alignment(horizontal="right", vertical="center")
+    cell.alignment = _RIGHT_MIDDLE
     return cell
 
 
@@ -645,9 +656,17 @@ def _row_heights(ws) -> None:
 
 
 def _box(ws, top: int, bottom: int, width: int = 6) -> None:
+    """A thin grid around every cell of the rows top..bottom, columns 1..width.
+
+    As `cell.border = _GRID`, with the border's place among the workbook's borders found once
+    per box: openpyxl hashes the border anew for every cell, a third of the time of a big
+    scorecards.xlsx (its Border, Side and Color hash their fields one by one)."""
+    grid = ws.parent._borders.add(_GRID)
     for row in ws.iter_rows(min_row=top, max_row=bottom, min_col=1, max_col=width):
         for cell in row:
-            cell.border = _GRID
+            if cell._style is None:
+                cell._style = StyleArray()
+            cell._style.borderId = grid
 
 
 def _fit(ws, caps: dict[int, int], min_row: int = 1) -> None:
