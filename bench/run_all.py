@@ -17,7 +17,7 @@ import time
 
 import common
 
-BENCHES = ["scoring", "score_e2e", "ledger", "batch", "html_size"]
+BENCHES = ["scoring", "score_e2e", "ledger", "batch", "html_size", "quarter"]
 OPTIONAL = ["kpis"]            # run when the script exists (it belongs to the KPI work)
 
 

@@ -48,7 +48,7 @@ def smoke(script: str, results: Path, *args: str) -> subprocess.CompletedProcess
 
 
 @pytest.mark.parametrize("name, figures", [("scoring", 4), ("score_e2e", 4), ("ledger", 2), ("batch", 5),
-                                           ("html_size", 1)])
+                                           ("html_size", 1), ("quarter", 5)])
 def test_a_bench_runs_and_reports_each_figure_beside_its_target(name, figures, results):
     out = smoke(f"{name}.py", results).stdout
     record = json.loads((results / f"{name}_smoke.json").read_text(encoding="utf-8"))
