@@ -141,3 +141,29 @@ def test_pool_for_the_year_adds_up_to_the_budget(tmp_path):
                                .splitlines()))
     assert sorted(row["amount"] for row in rows) == ["33.33", "33.33", "33.34"]
     assert {row["grade"] for row in rows} == {"优秀"}
+
+
+def test_each_statement_holds_its_salespersons_rows_only():
+    """The sample's two quarters of 2026H2: a statement's lines are its person's lines of its quarter,
+    its ledger its person's rows; no line of a person with a statement is left out."""
+    import pandas as pd
+
+    from perfpay.load import load
+    from perfpay.params import load_params
+    from perfpay.pay import crediting
+    from perfpay.pay.ledger import LedgerParams
+    from perfpay.pay.run import commission_only
+
+    params = load_params(ROOT / "params")
+    inputs = load(ROOT / "inputs", params, "2026H2")
+    result = commission_only(params, inputs, "2026H2")
+    items = [args for d in result.statements.values() for _, args in d]
+    assert len(items) == 30 and {a["quarter"] for a in items} == {"2026Q3", "2026Q4"}
+    lines = {q: crediting.credit(inputs.deals[inputs.deals["quarter"] == q], LedgerParams.load(params, q)).lines
+             for q in ("2026Q3", "2026Q4")}
+    for args in items:
+        eid, q = args["person"]["employee_id"], args["quarter"]
+        mine = lines[q][lines[q]["employee_id"] == eid].reset_index(drop=True)
+        pd.testing.assert_frame_equal(args["lines"].reset_index(drop=True), mine)
+        assert set(args["ledger"]["employee_id"]) == {eid} and q in set(args["ledger"]["quarter"])
+    assert sum(len(a["lines"]) for a in items) > 30

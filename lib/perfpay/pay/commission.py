@@ -11,6 +11,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from ..distinct import slices
 from ..exact import CENT, ints
 from ..inputs import effective_wages
 from ..periods import Period
@@ -129,20 +130,22 @@ def _with_wages(table: pd.DataFrame, inputs) -> pd.DataFrame:
 
 
 def _statements(result, params, inputs, ledger, lines, frames, quarters, roster) -> None:
+    ledger_of, lines_of = slices(ledger, ID), slices(lines, [ID, "quarter"])     # each person's rows, once
     for q in quarters:
         lp = LedgerParams.load(params, q)
         people = ledger[ledger["quarter"] == q][ID]
+        by_person = frames[q].set_index(ID)
         for eid in people:                    # one file per salesperson
             info = roster.loc[eid]
             person = {ID: eid, "name": info["name"], "department": info["department"],
                       "branch": info["branch"], "role": info["role"]}
-            f = frames[q].set_index(ID).loc[eid]
+            f = by_person.loc[eid]
             extra = {"kpi_score": None if pd.isna(f["kpi_score_c"]) else int(f["kpi_score_c"]) / 100}
             if f["kpi_missing"]:
                 extra["notes"] = ["no quarterly score: KPI coefficient taken as its minimum"]
             name = f"statements/{eid}.xlsx" if len(quarters) == 1 else f"statements/{q}/{eid}.xlsx"
-            args = dict(person=person, quarter=q, lines=lines[(lines[ID] == eid) & (lines["quarter"] == q)],
-                        ledger=ledger[ledger[ID] == eid], extra=extra, params=lp)
+            args = dict(person=person, quarter=q, lines=lines_of.get((eid, q), lines.iloc[:0]),
+                        ledger=ledger_of[eid], extra=extra, params=lp)
             result.statements.setdefault(info["department"], []).append((name, args))
 
 
