@@ -552,3 +552,15 @@ def named_writer(log, name, then=None):
 
 def writers(log) -> list[tuple[str, int]]:
     return [(name, int(pid)) for name, pid in (line.split() for line in log.read_text().splitlines())]
+
+
+def test_with_no_writer_process_busy_this_one_takes_the_longest_itself(tmp_path, forking):
+    """A forked writer process pays for every page it writes that it shares with this one: the
+    longest work is done here, the rest shared with a writer process started at commit."""
+    log, out = tmp_path / "order", tmp_path / "out"
+    with Staging(out, fork_rows=10**9) as staging:
+        staging.add(out / "long.xlsx", Sized(named_writer(log, "long", then=lambda: time.sleep(1.0)), seconds=60.0))
+        for i in range(3):
+            staging.add(out / f"short{i}.xlsx", named_writer(log, f"short{i}", then=lambda: time.sleep(0.1)))
+    by = dict(writers(log))
+    assert by["long"] == os.getpid() and os.getpid() not in [by[f"short{i}"] for i in range(3)]

@@ -360,15 +360,14 @@ class Staging:
             jobs = sorted(self.pending, key=lambda job: -_seconds(job[1]))     # the longest first
             self.pending = []
             numbers = Numbers(len(jobs))
-            while True:
-                if numbers.left() > 1 and self._can_start():
+            # a writer process still busy with a table handed off while staging: this one takes the
+            # shortest work, from the back, and comes back soon to start a writer process on the
+            # longest once none is busy; else it takes the longest itself (work done in a forked
+            # process costs more: its writes land on pages shared with this one)
+            back = self.child is not None
+            while (i := numbers.take_last() if back else numbers.take()) is not None:
+                if numbers.left() and self._can_start():
                     self.child = Writer(jobs, numbers)          # takes the longest work left, from the front
-                # beside a writer process (or one still busy with a table handed off before), this one
-                # takes the shortest work, from the back: it comes back soon to start a writer process
-                # once none is busy, and the longest work is not left to the end
-                i = numbers.take() if self.child is None else numbers.take_last()
-                if i is None:
-                    break
                 _write(*jobs[i])
             self._finish(wait=True)
             for staged, final in self.places:
