@@ -610,3 +610,14 @@ def test_standard_follows_the_params():
     ind = card.indicator("sales_task")
     changed = replace(ind, rule={**ind.rule, "penalty": Decimal(4)})
     assert "每低于目标5%扣4分" in standard_text(changed, card, {})
+
+
+def test_a_new_sheet_takes_its_title_as_given_and_later_titles_are_checked():
+    from perfpay.report.excel import _new_sheet, _workbook
+
+    wb = _workbook("t")
+    _new_sheet(wb, "E1 张三")
+    later = _new_sheet(wb, "E2 李四")
+    assert wb.sheetnames == ["Sheet", "E1 张三", "E2 李四"] and later.parent is wb
+    later.title = "e1 张三"                   # a clash, case aside: openpyxl numbers it, as for any sheet
+    assert later.title == "e1 张三1"
