@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perfpay.distinct import Coded, factorize, isna, repeated, slices
+from perfpay.distinct import Coded, factorize, isna, refactorized, repeated, slices
 
 SHARED = ["a", Decimal("1.5"), Decimal("NaN"), None, float("nan"), pd.NaT, pd.NA, 0, "", np.float64("nan")]
 
@@ -102,3 +102,22 @@ def test_slices_keep_missing_keys_and_their_rows():
     got = slices(frame, "k")
     assert sum(len(part) for part in got.values()) == len(frame)       # no row lost
     assert got["x"]["v"].tolist() == [1, 3]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_refactorized_codes_are_those_pandas_finds_in_the_column(seed):
+    rng = np.random.default_rng(seed)
+    pool = np.array(["a", "b", " a", "", "中", None, np.nan, "b", "x", "a"], dtype=object)   # repeats, missing
+    for n in (0, 1, 5, 300):
+        values = pool[rng.integers(0, len(pool), rng.integers(1, len(pool) + 1))]
+        codes = rng.integers(0, len(values), n) if n else np.zeros(0, dtype=np.int64)
+        want_codes, want_values = pd.factorize(values[codes])
+        got_codes, got_values = refactorized(codes.astype(np.int32), values)
+        assert got_codes.tolist() == want_codes.tolist()
+        assert got_values.tolist() == want_values.tolist() and got_values.dtype == want_values.dtype
+
+
+def test_refactorized_leaves_out_values_no_row_holds():
+    values = np.array(["head", "x", "y", "x"], dtype=object)        # a header row cut off; "x" twice
+    codes, distinct = refactorized(np.array([2, 3, 1, 2]), values)
+    assert codes.tolist() == [0, 1, 1, 0] and distinct.tolist() == ["y", "x"]

@@ -785,3 +785,33 @@ def test_column_parses_as_each_text_alone(parse):
         except ValueError as exc:
             want, why = None, str(exc)
         assert (repr(value), reason) == (repr(want), why), text
+
+
+def test_the_codes_the_reader_hands_the_checks_are_those_of_pandas(tmp_path):
+    """The pyarrow reader hands each column's codes on (RawTables.codes), so the checks need not
+    factorize the text again: they equal pd.factorize of the column, across a header below a
+    title row, blank rows, padded cells that strip to one text, and two files of one table."""
+    import numpy as np
+    from perfpay.distinct import factorize
+    from perfpay.inputs.readers import read_raw
+    (tmp_path / "2026-07").mkdir()
+    (tmp_path / "2026-07" / "事件.csv").write_text(
+        "七月事件,,,\n日期,工号,事件,次数\n2026-07-01,E1, late,1\n\n,,,\n2026-07-02, E2,late ,2\n"
+        "2026-07-03,E1,late,1\n2026-07-03,E3,日期,1\n", encoding="utf-8-sig")
+    (tmp_path / "2026-07" / "行政部_事件.csv").write_text(
+        "date,employee_id,event,count\n2026-07-04,E3,absent,1\n2026-07-05,E2,late,3\n", encoding="utf-8")
+    (tmp_path / "人员.csv").write_text("工号,姓名,部门,分部,岗位,入职日期,上级工号\nE1,甲,客服,A,坐席,2020-01-01,\n"
+                                      "E2, 乙,客服,A,坐席,2020-01-01,E1\nE3,乙 ,客服,A,坐席,2020-01-01,E1\n", encoding="utf-8")
+    raw = read_raw(tmp_path)
+    assert raw.codes["events"].keys() >= {"date", "employee_id", "event", "count"}
+    assert raw.codes["roster"].keys() >= {"employee_id", "name"}
+    for table, columns in raw.codes.items():
+        for column, (codes, uniques) in columns.items():
+            want_codes, want_uniques = factorize(raw.frames[table][column].to_numpy(dtype=object))
+            assert codes.tolist() == want_codes.tolist(), (table, column)
+            assert uniques.tolist() == want_uniques.tolist(), (table, column)
+    assert raw.frames["events"]["event"].tolist() == ["late", "late", "late", "日期", "absent", "late"]
+    assert raw.codes["events"]["event"][0].tolist() == [0, 0, 0, 1, 2, 0]
+    (tmp_path / "2026-07" / "事件.csv").write_text("七月事件\n日期,工号,事件,次数\n2026-07-01,E1,late,1\n",
+                                                 encoding="utf-8")      # a title row narrower: read by pandas
+    assert "events" in read_raw(tmp_path).codes and read_raw(tmp_path).codes["events"] == {}

@@ -564,3 +564,18 @@ def test_with_no_writer_process_busy_this_one_takes_the_longest_itself(tmp_path,
             staging.add(out / f"short{i}.xlsx", named_writer(log, f"short{i}", then=lambda: time.sleep(0.1)))
     by = dict(writers(log))
     assert by["long"] == os.getpid() and os.getpid() not in [by[f"short{i}"] for i in range(3)]
+
+
+def test_only_a_column_that_starts_with_text_or_a_missing_value_is_asked_of_pyarrow(monkeypatch):
+    from perfpay import output
+    asked = []
+    real = output.pa.array
+    monkeypatch.setattr(output.pa, "array", lambda values, *a, **k: asked.append(len(values)) or real(values, *a, **k))
+    assert output.text_only(np.array([Decimal("1.10"), "a", None], dtype=object)) is None
+    assert output.text_only(np.array([1, "a"], dtype=object)) is None
+    assert asked == []                  # refused at once: pyarrow is slow to refuse Decimals
+    for first in (None, np.nan, "x"):
+        got = output.text_only(np.array([first, "a,b", None], dtype=object))
+        assert got.to_pylist() == [first if first == "x" else None, "a,b", None]
+    assert output.text_only(np.array([None, Decimal("1")], dtype=object)) is None
+    assert len(asked) == 4

@@ -24,6 +24,22 @@ def factorize(values: np.ndarray, use_na_sentinel: bool = True) -> tuple[np.ndar
     return codes[same], uniques
 
 
+def refactorized(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """pd.factorize(values[codes]), worked out from the codes: `values` may hold a value twice, or
+    one no code points at (a column read as codes into its texts, then stripped, cut and joined).
+    For a million rows, a seventh of the time of factorizing the column itself."""
+    same, distinct = pd.factorize(values)          # one entry per value: few
+    joined = np.append(same, -1)[codes] + 1        # 0 where missing
+    n = len(joined)
+    first = np.full(len(distinct) + 1, n, dtype=np.int64)
+    first[joined[::-1]] = np.arange(n - 1, -1, -1)   # the last write, the first place, wins
+    first[0] = n
+    order = np.argsort(first, kind="stable")[:np.count_nonzero(first < n)]      # each value once, as met
+    number = np.full(len(distinct) + 1, -1, dtype=np.intp)
+    number[order] = np.arange(len(order))
+    return number[joined], distinct[order - 1]
+
+
 def repeated(value, n: int) -> np.ndarray:
     """An object array of n references to `value` itself. np.full(n, text, dtype=object) makes a
     str of its own for every entry (0.09 s for 600,000, against 0.004 s), which the CSV writer

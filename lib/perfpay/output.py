@@ -228,7 +228,10 @@ def text_only(values: np.ndarray) -> pa.Array | None:
     """The column as pyarrow text when every entry is a str or missing (None, NaN: null); else None.
 
     pyarrow finds the type itself: str alone gives text, anything else (bytes, numbers, Decimal)
-    another type or an error."""
+    another type or an error. A column whose first entry is neither is not asked of pyarrow: it
+    fails there slowly (6,219 Decimals took 22 ms to be refused)."""
+    if len(values) and not _text_or_missing(values[0]):
+        return None
     try:
         found = pa.array(values, from_pandas=True)
     except (pa.ArrowException, TypeError, ValueError):
@@ -238,6 +241,11 @@ def text_only(values: np.ndarray) -> pa.Array | None:
     if not is_text(found.type):
         return None
     return found.cast(TEXT)
+
+
+def _text_or_missing(value) -> bool:
+    """A str, None or NaN (what text_only may turn into text or a missing value)."""
+    return value is None or isinstance(value, str) or (isinstance(value, float) and value != value)
 
 
 def as_text(value) -> str:

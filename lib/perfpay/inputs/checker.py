@@ -26,7 +26,7 @@ class Checker:
     need the column (`ok(column)`) skip those rows instead of piling up follow-on problems.
     """
 
-    def __init__(self, table: str, frame: pd.DataFrame, headers: dict, report: Report):
+    def __init__(self, table: str, frame: pd.DataFrame, headers: dict, report: Report, codes: dict | None = None):
         self.table = table
         self.df = frame.copy(deep=False)     # the checks add columns; they never change the text read
         self.headers = headers
@@ -35,6 +35,9 @@ class Checker:
         self.bad_col: dict[str, pd.Series] = {}
         self.case: np.ndarray | None = None   # code of each row's (period, card, indicator), once known
         self._coded: dict = {}                # column -> (its array's place, the array, codes, distinct values)
+        for column, (found, uniques) in (codes or {}).items():      # what the reader knew (RawTables.codes)
+            values = self.df[column].to_numpy(dtype=object)
+            self._coded[column] = (_place(values), values, found, uniques)
 
     @property
     def spec(self):

@@ -201,7 +201,7 @@ def load_inputs(inputs_dir, catalog_for: Callable[[Period], object], period=None
         if aside:           # the roster first; a copy then checks the aside tables against its people
             raw = read_raw(inputs_dir, ["roster"], unknown=False)
             report = raw.report
-            roster = Checker("roster", raw.frames["roster"], raw.headers, report)
+            roster = Checker("roster", raw.frames["roster"], raw.headers, report, raw.codes.get("roster"))
             people = check_roster(roster, catalogs, within)
             helper = Forked(lambda: _checked(inputs_dir, aside, people, catalogs, within))
             raw = read_raw(inputs_dir, here)
@@ -209,8 +209,8 @@ def load_inputs(inputs_dir, catalog_for: Callable[[Period], object], period=None
         else:
             raw = read_raw(inputs_dir)
             report, people = raw.report, None
-            roster = Checker("roster", raw.frames["roster"], raw.headers, report)
-        chk = {"roster": roster, **{t: Checker(t, raw.frames[t], raw.headers, report) for t in here}}
+            roster = Checker("roster", raw.frames["roster"], raw.headers, report, raw.codes.get("roster"))
+        chk = {"roster": roster, **{t: Checker(t, raw.frames[t], raw.headers, report, raw.codes.get(t)) for t in here}}
         _check_times(chk, within)
         if roster.df.empty:
             report.add("error", "roster", "", None, None, None, None,
@@ -269,7 +269,7 @@ def _checked(inputs_dir, tables, people: People, catalogs: Catalogs, within: Per
     """(output frames, known codes, problems) of `tables`, read and checked against the roster's
     `people` (by the forked copy, forked once the roster is checked)."""
     raw = read_raw(inputs_dir, tables, unknown=False)
-    chk = {t: Checker(t, raw.frames[t], raw.headers, raw.report) for t in tables}
+    chk = {t: Checker(t, raw.frames[t], raw.headers, raw.report, raw.codes.get(t)) for t in tables}
     _check_times(chk, within)
     _check_tables(chk, people, catalogs, within)
     outputs = {t: _output(t, c) for t, c in chk.items()}

@@ -20,6 +20,7 @@ import pandas as pd
 
 from .. import ahead
 from ..ahead import first_line, input_files, parse_csv, separator
+from ..distinct import refactorized
 from .contracts import ONE_OF, SOURCE_COLUMNS, TABLES, Table, accepted_names, norm, table_for_name
 from .report import Report
 
@@ -34,6 +35,8 @@ class RawTables:
     frames: dict[str, pd.DataFrame]
     headers: dict[tuple[str, str | None], dict[str, str]]   # (file, sheet) -> column -> header as written
     report: Report = field(default_factory=Report)
+    # table -> column -> (codes, distinct values) as pd.factorize gives them, where the reader knew them
+    codes: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = field(default_factory=dict)
 
 
 # cells -------------------------------------------------------------------------
@@ -107,6 +110,7 @@ SPACE = ("[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{2
          "\\x{202f}\\x{205f}\\x{3000}]")
 PADDED = f"^{SPACE}|{SPACE}$"
 FILLED = "perfpay_filled"       # grid.attrs: which rows hold anything, where the grid's maker knows it
+CODES = "perfpay_codes"         # grid.attrs: column -> (codes, texts) with texts[codes] the column, likewise
 
 
 def _arrow_grid(text: str | None, data: bytes | memoryview | None, sep: str, width: int,
@@ -129,12 +133,13 @@ def _arrow_grid(text: str | None, data: bytes | memoryview | None, sep: str, wid
     if table.num_columns > width or not all(pa.types.is_string(t) for t in table.schema.types):
         return None
     coded = coded or ahead.encoded(table)
-    columns, filled = {}, np.zeros(table.num_rows, dtype=bool)
+    columns, codes, filled = {}, {}, np.zeros(table.num_rows, dtype=bool)
     for j, column in enumerate(coded):
-        columns[j], blank = _stripped_column(column)
+        columns[j], blank, codes[j] = _stripped_column(column)
         filled |= ~blank
     grid = pd.DataFrame(columns, index=range(1, table.num_rows + 1), dtype=object, copy=False)
     grid.attrs[FILLED] = filled
+    grid.attrs[CODES] = codes
     return grid
 
 
@@ -167,9 +172,10 @@ def _first_line_of(data: bytes, start: int) -> str | None:
     return next((line for line in lines if line.strip()), None)
 
 
-def _stripped_column(coded) -> tuple[np.ndarray, np.ndarray]:
+def _stripped_column(coded) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """A dictionary-encoded pyarrow column of text as an object array, each cell stripped (equal
-    cells share one str), and which cells are then "" (told from the dictionary)."""
+    cells share one str), which cells are then "" (told from the dictionary), and the column as
+    codes into its stripped texts (which may hold a text twice)."""
     import pyarrow.compute as pc
 
     uniques = coded.dictionary.to_numpy(zero_copy_only=False)
@@ -177,7 +183,7 @@ def _stripped_column(coded) -> tuple[np.ndarray, np.ndarray]:
     if len(padded):
         uniques[padded] = [t.strip() for t in uniques[padded]]
     indices = coded.indices.to_numpy(zero_copy_only=False)
-    return uniques[indices], (uniques == "")[indices]
+    return uniques[indices], (uniques == "")[indices], (indices, uniques)
 
 
 
@@ -292,15 +298,17 @@ def _find_header(grid: pd.DataFrame, table: Table) -> int | None:
 
 
 def read_source(file, sheet, table_name, grid: pd.DataFrame, report: Report):
-    """Frame of one file / sheet with canonical columns, and its headers as written; None if unusable."""
+    """(frame of one file / sheet with canonical columns, its headers as written, the codes of its
+    columns where the grid came with them: column -> (codes, texts)); None if unusable."""
     table = TABLES[table_name]
     where = f"{file}" + (f" sheet {sheet}" if sheet else "")
+    filled, codes = grid.attrs.pop(FILLED, None), grid.attrs.pop(CODES, None)   # not copied to every part
+    rows = slice(None)                  # the rows of the grid kept, for its codes
     if not grid.empty:
-        filled = grid.attrs.get(FILLED)
         if filled is None:
             filled = np.logical_or.reduce([grid[c].to_numpy(dtype=object) != "" for c in grid.columns])
         if not filled.all():
-            grid = grid[filled]
+            grid, rows = grid[filled], np.flatnonzero(filled)
     if grid.empty:
         if sheet is None or table_for_name(sheet):
             report.add("warning", table_name, file, sheet, None, None, None,
@@ -340,7 +348,8 @@ def read_source(file, sheet, table_name, grid: pd.DataFrame, report: Report):
     frame["_file"] = file
     frame["_sheet"] = sheet
     frame["_row"] = data.index.to_numpy()
-    return frame, written
+    kept = {c: (codes[j][0][rows][h + 1:], codes[j][1]) for c, j in columns.items()} if codes else {}
+    return frame, written, kept
 
 
 def map_headers(header, table: Table, where: str, has_values) -> tuple[dict, dict, list]:
@@ -394,6 +403,7 @@ def read_raw(inputs_dir, tables=None, unknown: bool = True) -> RawTables:
     root = Path(inputs_dir)
     report = Report()
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
+    coded: dict[str, list[dict]] = {t: [] for t in TABLES}
     headers = {}
     for file, sheet, table, read in iter_sources(root, report, tables, unknown):
         try:
@@ -404,12 +414,24 @@ def read_raw(inputs_dir, tables=None, unknown: bool = True) -> RawTables:
                        "open it in Excel and save it again as CSV UTF-8 or xlsx")
             continue
         if got is not None:
-            frame, written = got
+            frame, written, codes = got
             parts[table].append(frame)
+            coded[table].append(codes)
             headers[(file, sheet)] = written
     frames = {}
     for t, fs in parts.items():
         frame = _concat(fs) if len(fs) > 1 else fs[0] if fs else empty_frame(t)
         frame["_row"] = frame["_row"].astype("int64")
         frames[t] = frame
-    return RawTables(frames, headers, report)
+    return RawTables(frames, headers, report, {t: _joined_codes(c) for t, c in coded.items() if c})
+
+
+def _joined_codes(parts: list[dict]) -> dict:
+    """The codes of the columns every part of a table came with, as pd.factorize gives them for the
+    table's column (its parts one after the other)."""
+    joined = {}
+    for c in set.intersection(*(set(p) for p in parts)):
+        shift = np.cumsum([0] + [len(p[c][1]) for p in parts[:-1]])
+        codes = np.concatenate([p[c][0].astype(np.int64) + at for p, at in zip(parts, shift)])
+        joined[c] = refactorized(codes, np.concatenate([p[c][1] for p in parts]))
+    return joined
