@@ -121,3 +121,11 @@ def test_refactorized_leaves_out_values_no_row_holds():
     values = np.array(["head", "x", "y", "x"], dtype=object)        # a header row cut off; "x" twice
     codes, distinct = refactorized(np.array([2, 3, 1, 2]), values)
     assert codes.tolist() == [0, 1, 1, 0] and distinct.tolist() == ["y", "x"]
+
+
+def test_refactorized_of_values_known_distinct_skips_nothing():
+    values = np.array(["head", "x", "y", "z"], dtype=object)
+    for codes in ([2, 3, 1, 2], [0, 0], []):
+        codes = np.array(codes, dtype=np.int32)
+        got, want = refactorized(codes, values, distinct=True), pd.factorize(values[codes])
+        assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()

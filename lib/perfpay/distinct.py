@@ -24,11 +24,15 @@ def factorize(values: np.ndarray, use_na_sentinel: bool = True) -> tuple[np.ndar
     return codes[same], uniques
 
 
-def refactorized(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def refactorized(codes: np.ndarray, values: np.ndarray, distinct: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """pd.factorize(values[codes]), worked out from the codes: `values` may hold a value twice, or
     one no code points at (a column read as codes into its texts, then stripped, cut and joined).
-    For a million rows, a seventh of the time of factorizing the column itself."""
-    same, distinct = pd.factorize(values)          # one entry per value: few
+    For a million rows, a seventh of the time of factorizing the column itself. `distinct`: the
+    caller knows that `values` holds each value once, none missing (then not factorized)."""
+    if distinct:
+        same, distinct = np.arange(len(values)), values
+    else:
+        same, distinct = pd.factorize(values)      # one entry per value
     joined = np.append(same, -1)[codes] + 1        # 0 where missing
     n = len(joined)
     first = np.full(len(distinct) + 1, n, dtype=np.int64)

@@ -172,10 +172,10 @@ def _first_line_of(data: bytes, start: int) -> str | None:
     return next((line for line in lines if line.strip()), None)
 
 
-def _stripped_column(coded) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+def _stripped_column(coded) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, bool]]:
     """A dictionary-encoded pyarrow column of text as an object array, each cell stripped (equal
     cells share one str), which cells are then "" (told from the dictionary), and the column as
-    codes into its stripped texts (which may hold a text twice)."""
+    codes into its stripped texts, with whether those are distinct (none stripped)."""
     import pyarrow.compute as pc
 
     uniques = coded.dictionary.to_numpy(zero_copy_only=False)
@@ -183,7 +183,7 @@ def _stripped_column(coded) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, n
     if len(padded):
         uniques[padded] = [t.strip() for t in uniques[padded]]
     indices = coded.indices.to_numpy(zero_copy_only=False)
-    return uniques[indices], (uniques == "")[indices], (indices, uniques)
+    return uniques[indices], (uniques == "")[indices], (indices, uniques, not len(padded))
 
 
 
@@ -348,7 +348,7 @@ def read_source(file, sheet, table_name, grid: pd.DataFrame, report: Report):
     frame["_file"] = file
     frame["_sheet"] = sheet
     frame["_row"] = data.index.to_numpy()
-    kept = {c: (codes[j][0][rows][h + 1:], codes[j][1]) for c, j in columns.items()} if codes else {}
+    kept = {c: (codes[j][0][rows][h + 1:], *codes[j][1:]) for c, j in columns.items()} if codes else {}
     return frame, written, kept
 
 
@@ -431,6 +431,9 @@ def _joined_codes(parts: list[dict]) -> dict:
     table's column (its parts one after the other)."""
     joined = {}
     for c in set.intersection(*(set(p) for p in parts)):
+        if len(parts) == 1:
+            joined[c] = refactorized(*parts[0][c])
+            continue
         shift = np.cumsum([0] + [len(p[c][1]) for p in parts[:-1]])
         codes = np.concatenate([p[c][0].astype(np.int64) + at for p, at in zip(parts, shift)])
         joined[c] = refactorized(codes, np.concatenate([p[c][1] for p in parts]))
