@@ -199,6 +199,34 @@ def test_neighbouring_columns_of_many_values_but_few_pairs_are_joined_too(tmp_pa
     assert_same(frame.assign(name=np.array(["x", "y,z"], dtype=object)[rng.integers(0, 2, 20000)]), tmp_path)
 
 
+@pytest.mark.parametrize("layout", ["name of id", "id after its name", "two names each"])
+def test_pairs_of_many_values_are_joined_whether_one_column_gives_the_other_or_not(tmp_path, monkeypatch, layout):
+    """Pairs too many to count are told apart without hashing where one column gives the other
+    (an id gives the name, whichever comes first), and by hashing where neither does."""
+    from perfpay import output
+
+    joined, real = [], output.joined_few
+
+    def counted(columns, most):
+        got = real(columns, most)
+        joined.append([len(fields) for _, fields in got])
+        return got
+    monkeypatch.setattr(output, "joined_few", counted)
+    rng = np.random.default_rng(8)
+    n = 40000
+    person = rng.integers(0, 3000, n)
+    ids = np.array([f"E{k:05d}" for k in range(3000)], dtype=object)[person]
+    if layout == "two names each":
+        names = np.array([f"名,{k}" for k in range(6000)], dtype=object)[person * 2 + rng.integers(0, 2, n)]
+    else:
+        names = np.array([f"名{k}" for k in range(1500)], dtype=object)[person // 2]     # two people a name
+    columns = {"name": names, "id": ids} if layout == "id after its name" else {"id": ids, "name": names}
+    frame = pd.DataFrame({**columns, "row": np.arange(n)})
+    assert_same(frame, tmp_path)
+    pairs = len({(a, b) for a, b in zip(ids, names)})
+    assert joined[0] == [pairs, n]
+
+
 def coded_table(n: int, seed: int) -> CodedTable:
     rng = np.random.default_rng(seed)
     texts = np.array(TRICKY + [None, np.nan], dtype=object)

@@ -154,9 +154,14 @@ def joined_few(columns: list, most: int) -> list:
             number = np.zeros(len(known) * len(fields), dtype=np.int32)
             number[held] = np.arange(len(held))
             number = number[pair]
-        else:                                           # too many to count: numbered as they come
-            number, held = pd.factorize(pair)
-            number = number.astype(np.int32)
+        else:                                           # too many to count
+            number, held = _pairs_of_a_function(before, len(known), codes, len(fields))
+            if number is None:
+                number, flipped = _pairs_of_a_function(codes, len(fields), before, len(known))
+                held = None if number is None else flipped % len(known) * len(fields) + flipped // len(known)
+            if number is None:                          # numbered as they come
+                number, held = pd.factorize(pair)
+                number = number.astype(np.int32)
         if len(held) > most:
             out.append((codes, fields))
             continue
@@ -164,6 +169,19 @@ def joined_few(columns: list, most: int) -> list:
                                            fields.take(pa.array(held % len(fields))), text(","))
         out[-1] = (number, both)
     return out
+
+
+def _pairs_of_a_function(a: np.ndarray, na: int, b: np.ndarray, nb: int):
+    """Where each code of `a` (0 <= a < na) goes with one code of `b` only (a person's name with
+    their id): the pairs numbered by the codes of `a` that appear, and each pair as a * nb + b,
+    without hashing them. (None, None) where some code of `a` goes with two of `b`."""
+    partner = np.full(na, -1, dtype=np.int64)
+    partner[a] = b
+    if not np.array_equal(partner[a], b):
+        return None, None
+    held = np.flatnonzero(partner >= 0)
+    number = np.cumsum(partner >= 0, dtype=np.int32) - 1
+    return number[a], held * nb + partner[held]
 
 
 def column_fields(values) -> tuple[np.ndarray, pa.Array]:
