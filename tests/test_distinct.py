@@ -49,6 +49,24 @@ def test_codes_of_runs_are_those_of_pandas(runs):
     assert list(values[where]) == [pool[list(map(id, pool)).index(u)] for u in uniques]
 
 
+@pytest.mark.parametrize("kind", ["points", "negative", "wide", "uint64", "int8", "edges"])
+def test_codes_of_integers_near_each_other_are_those_of_pandas(kind):
+    """Integers few apart (points in cents) are coded through a table of them, others hashed: the
+    codes and first places are pandas' either way."""
+    from perfpay.distinct import first_codes
+
+    rng = np.random.default_rng(len(kind))
+    values = {"points": rng.integers(0, 6000, 5000) * 5, "negative": rng.integers(-300, 300, 5000),
+              "wide": rng.integers(0, 2**40, 5000), "uint64": rng.integers(0, 2**63, 5000, dtype=np.uint64) * 2,
+              "int8": rng.integers(-128, 128, 5000).astype(np.int8),
+              "edges": np.array([-2**63, 2**63 - 1, 0] * 40, dtype=np.int64)}[kind]
+    codes, where = first_codes(values)
+    expected, uniques = pd.factorize(values)
+    np.testing.assert_array_equal(codes, expected)
+    np.testing.assert_array_equal(values[where], uniques)
+    assert (np.diff(where) > 0).all()
+
+
 def test_a_coded_column_spreads_to_its_values():
     a, b = "中文", "".join(["中", "文"])                     # equal texts, two objects
     values = np.array([a, b, None, a, 1, True], dtype=object)
