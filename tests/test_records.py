@@ -45,6 +45,22 @@ def test_csv_columns_are_typed(tmp_path):
     assert r.files == ["records/calls.csv"]
 
 
+def test_tables_without_rows_are_their_typed_empty_frames_made_when_asked_for(tmp_path):
+    import pickle
+    from perfpay.kpis.contracts import RECORDS
+    from perfpay.kpis.record_columns import empty_frame
+    write_csv(tmp_path / "records" / "calls.csv", [CALL_HEAD, call(1)])
+    frames = load_records(tmp_path, roster=ROSTER).frames
+    assert frames.any_rows() and list(frames.made) == ["calls"]       # nothing made for the others yet
+    assert set(frames) == set(RECORDS) and len(frames) == len(RECORDS)
+    for table in RECORDS:
+        if table != "calls":
+            assert frames[table].empty and frames[table].dtypes.equals(empty_frame(table).dtypes)
+    assert frames["visits"] is frames["visits"] and "nothing" not in frames
+    assert dict(pickle.loads(pickle.dumps(frames)))["calls"].equals(frames["calls"])
+    assert not load_records(tmp_path / "none").frames.any_rows()
+
+
 def test_gb18030_chinese_headers_and_a_title_row(tmp_path):
     write_csv(tmp_path / "原始记录" / "2026-07_工单.csv", [
         ["七月工单导出"],

@@ -37,7 +37,7 @@ def load(inputs_dir, params, period=None):
     inputs.report.extend(records.report.problems)
     inputs.records = records
     computed = []
-    if any(len(frame) for frame in records.frames.values()):      # no records, no computed actuals
+    if records.frames.any_rows():      # no records, no computed actuals
         years = [p] if p is not None else _years(inputs)
         computed = [_computed(params, inputs, records, y) for y in years]
     computed = pd.concat(computed, ignore_index=True) if computed else pd.DataFrame()

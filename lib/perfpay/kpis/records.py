@@ -33,6 +33,7 @@ import codecs
 import csv
 import io
 import os
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -64,7 +65,7 @@ NAMES_FIX = ("name the file or sheet after its table: "
 
 @dataclass
 class Records:
-    frames: dict[str, pd.DataFrame]
+    frames: Mapping[str, pd.DataFrame]
     report: Report = field(default_factory=Report)
     files: list[str] = field(default_factory=list)        # files read, relative to the inputs folder
 
@@ -93,8 +94,34 @@ def load_records(inputs_dir, roster=None, period=None, margin_days: int = 0) -> 
         frame = _parse(part, window, report)
         if frame is not None and len(frame):
             parts[part.table].append(frame)
-    frames = {t: check_table(t, parts[t], known, headers, report) for t in RECORDS}
-    return Records(frames, report, files)
+    frames = {t: check_table(t, parts[t], known, headers, report) for t in RECORDS if parts[t]}
+    return Records(Frames(frames), report, files)
+
+
+class Frames(Mapping):
+    """Every record table's frame: those given, and for the others their typed frame with no rows,
+    made when first asked for (the ten of them took 50 ms the first time, in a command that scores
+    from input tables alone and never looks at them)."""
+
+    def __init__(self, given: dict[str, pd.DataFrame]):
+        self.made = dict(given)
+
+    def __getitem__(self, table: str) -> pd.DataFrame:
+        if table not in self.made:
+            if table not in RECORDS:
+                raise KeyError(table)
+            self.made[table] = empty_frame(table)
+        return self.made[table]
+
+    def __iter__(self):
+        return iter(RECORDS)
+
+    def __len__(self) -> int:
+        return len(RECORDS)
+
+    def any_rows(self) -> bool:
+        """Whether a table has a row (no frame is made to tell)."""
+        return any(len(frame) for frame in self.made.values())
 
 
 # files -> parts ----------------------------------------------------------------------
