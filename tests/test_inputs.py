@@ -764,6 +764,8 @@ def test_checker_codes_follow_the_kept_rows():
     chk.df["employee_id"] = pd.Series(["", "E2", "", "E2"], index=chk.df.index, dtype=object)
     assert chk.blank("employee_id").tolist() == [True, False, True, False]
     assert chk.isin("employee_id", {"E2"}).tolist() == [False, True, False, True]
+    assert chk.isin("employee_id", {}.keys()).tolist() == [False] * 4       # nothing to find
+    assert chk.isin("employee_id", {}.keys()).index.tolist() == [0, 1, 3, 4]
     assert chk.equal("employee_id", "E2").tolist() == [False, True, False, True]
     chk.df["period_v"] = pd.Series(["2026-07", None, "2026-07", None], index=chk.df.index, dtype=object)
     assert chk.given("period_v").tolist() == [True, False, True, False]

@@ -108,6 +108,8 @@ class Checker:
 
     def isin(self, column: str, values) -> pd.Series:
         """Rows whose `column` is in `values` (a set or dict keys), each distinct value looked up once."""
+        if not values:                  # nothing to find (the roster's rejected rows, mostly)
+            return pd.Series(False, index=self.df.index)
         codes, uniques = self.coded(column)
         found = np.fromiter((u in values for u in uniques), dtype=bool, count=len(uniques))
         return pd.Series(np.append(found, False)[codes], index=self.df.index)
