@@ -27,7 +27,7 @@ def factorize(values: np.ndarray, use_na_sentinel: bool = True) -> tuple[np.ndar
 def refactorized(codes: np.ndarray, values: np.ndarray, distinct: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """pd.factorize(values[codes]), worked out from the codes: `values` may hold a value twice, or
     one no code points at (a column read as codes into its texts, then stripped, cut and joined).
-    For a million rows, a seventh of the time of factorizing the column itself. `distinct`: the
+    For a million rows, a third to a fifth of the time of factorizing the column itself. `distinct`: the
     caller knows that `values` holds each value once, none missing (then not factorized)."""
     if distinct:
         same, distinct = np.arange(len(values)), values
@@ -88,7 +88,7 @@ def first_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _dense_first_codes(offsets: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """first_codes of integers 0 <= offsets < size, through a table of `size` entries (the points
-    of 608,165 rows, 6,219 distinct: 3 ms against 12 ms hashed)."""
+    of 608,165 rows, 6,219 distinct: a median of 10 ms against 28 ms hashed)."""
     n = len(offsets)
     first = np.full(size, n, dtype=np.int64)
     first[offsets[::-1]] = np.arange(n - 1, -1, -1)     # the last write, the first place, wins
