@@ -817,3 +817,15 @@ def test_the_codes_the_reader_hands_the_checks_are_those_of_pandas(tmp_path):
     (tmp_path / "2026-07" / "事件.csv").write_text("七月事件\n日期,工号,事件,次数\n2026-07-01,E1,late,1\n",
                                                  encoding="utf-8")      # a title row narrower: read by pandas
     assert "events" in read_raw(tmp_path).codes and read_raw(tmp_path).codes["events"] == {}
+
+
+def test_frames_made_from_a_grid_share_its_codes_rather_than_copy_them():
+    """pandas deep-copies a frame's attrs into every frame made from it; the reader's codes are
+    handed on as they are (a copy of a million distinct texts took 0.5 s per slice)."""
+    import copy
+    from perfpay.inputs.readers import CODES, _csv_grid
+    grid = _csv_grid("工号,姓名\n" + "".join(f"E{i},名{i}\n" for i in range(2000)))
+    codes = grid.attrs[CODES]
+    assert codes[0][1][codes[0][0]].tolist() == grid[0].tolist()          # texts[codes] is the column
+    for made in (grid.iloc[1:], grid[grid.ne("").any(axis=1)], grid[[0]], copy.deepcopy(grid)):
+        assert made.attrs[CODES] is codes
