@@ -147,3 +147,11 @@ def test_refactorized_of_values_known_distinct_skips_nothing():
         codes = np.array(codes, dtype=np.int32)
         got, want = refactorized(codes, values, distinct=True), pd.factorize(values[codes])
         assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+
+
+def test_refactorized_of_missing_values_only():
+    values = np.array([None, np.nan], dtype=object)
+    codes, distinct = refactorized(np.array([0, 1, 0]), values)
+    assert codes.tolist() == [-1, -1, -1] and distinct.tolist() == []
+    codes, distinct = refactorized(np.zeros(0, dtype=np.int64), np.array([], dtype=object))
+    assert codes.tolist() == [] and distinct.tolist() == []
