@@ -829,3 +829,22 @@ def test_frames_made_from_a_grid_share_its_codes_rather_than_copy_them():
     assert codes[0][1][codes[0][0]].tolist() == grid[0].tolist()          # texts[codes] is the column
     for made in (grid.iloc[1:], grid[grid.ne("").any(axis=1)], grid[[0]], copy.deepcopy(grid)):
         assert made.attrs[CODES] is codes
+
+
+def test_a_column_set_from_cases_has_the_codes_pandas_finds_in_it():
+    """Checker.set_cases: each row takes its case's value (None outside any case); the codes come
+    from the cases, equal to factorizing the column, with cases that give the same value merged."""
+    import numpy as np
+    from perfpay.distinct import factorize
+    from perfpay.inputs.checker import Checker
+    from perfpay.inputs.report import Report
+
+    frame = pd.DataFrame({"employee_id": list("abcdef"), "_file": "f.csv", "_sheet": None,
+                          "_row": range(2, 8)}, dtype=object)
+    chk = Checker("roster", frame, {}, Report())
+    chk.set_cases("_card", np.array([2, -1, 0, 1, 2, 0]), np.array(["ka", None, "ka"], dtype=object))
+    assert chk.df["_card"].tolist() == ["ka", None, "ka", None, "ka", "ka"]
+    codes, uniques = chk.coded("_card")
+    want = factorize(chk.df["_card"].to_numpy(dtype=object))
+    assert codes.tolist() == want[0].tolist() == [0, -1, 0, -1, 0, 0] and uniques.tolist() == ["ka"]
+    assert chk.given("_card").tolist() == [True, False, True, False, True, True]

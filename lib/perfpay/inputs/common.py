@@ -136,19 +136,21 @@ def check_blanks(chk: Checker, fixes: dict[str, str] | None = None) -> None:
 
 def check_periods(chk: Checker, within: Period | None) -> None:
     """Parse `period`; keep only rows inside `within` (rows whose period is wrong stay, to be reported)."""
-    labels, reasons = V.column(chk.df["period"], V.to_period)
-    chk.df["period_v"] = labels
-    chk.flag_reasons(reasons, "period", V.PERIOD_HELP)
+    codes, labels, reasons = V.parsed(*chk.coded("period"), V.to_period)
+    chk.set_cases("period_v", codes, labels)
+    chk.flag_reasons(pd.Series(reasons[codes], index=chk.df.index, dtype=object), "period", V.PERIOD_HELP)
+    labels = chk.df["period_v"]
     if within is not None:
         chk.keep(V.missing_or(labels, lambda p: within.contains(V.period_of(p))))
 
 
 def check_dates(chk: Checker, within: Period | None) -> None:
     """Events: parse `date`, derive its month `period_v`, keep dates inside `within`."""
-    dates, reasons = V.column(chk.df["date"], V.to_date)
-    chk.df["date_v"] = dates
-    chk.df["period_v"] = V.map_unique(dates, lambda d: Period.of_month(d.year, d.month).label)
-    chk.flag_reasons(reasons, "date", V.DATE_HELP)
+    codes, days, reasons = V.parsed(*chk.coded("date"), V.to_date)
+    chk.set_cases("date_v", codes, days)
+    chk.set_cases("period_v", codes, [None if d is None else Period.of_month(d.year, d.month).label for d in days])
+    chk.flag_reasons(pd.Series(reasons[codes], index=chk.df.index, dtype=object), "date", V.DATE_HELP)
+    dates = chk.df["date_v"]
     if within is not None:
         chk.keep(V.missing_or(dates, within.contains))
 
@@ -164,7 +166,7 @@ def latest_period(checkers) -> Period | None:
 
 
 def parse_numbers(chk: Checker, column: str) -> pd.Series:
-    values, reasons = V.column(chk.df[column], V.to_decimal)
+    values, reasons = V.column(chk.df[column], V.to_decimal, chk.coded(column))
     chk.df[column + "_v"] = values
     chk.flag_reasons(reasons, column, V.NUMBER_HELP)
     return values
@@ -244,7 +246,7 @@ def check_cards(chk: Checker, people: People, catalogs: Catalogs, kept: pd.Serie
 
     at, (card, reason, fix, column) = V.cases(d, m, ["period_v", "_role"], card_of, n=4)
     fine = np.array([c is None for c in column], dtype=bool)      # per case
-    d["_card"] = pd.Series(V.spread(np.where(fine, card, None), at), index=d.index, dtype=object)
+    chk.set_cases("_card", at, np.where(fine, card, None))
     if chk.table == "events":
         no_cards = (column == "period") & np.array([c is None for c in card], dtype=bool)
         column = np.where(no_cards, "date", column).astype(object)
@@ -278,7 +280,7 @@ def check_indicators(chk: Checker, catalogs: Catalogs) -> None:
                       f"<period>{where}", f"use one of the indicators of card {card.key}: {indicator_list(card)}")
 
     at, (ind, reason, fix) = V.cases(d, m, ["period_v", "_card", "indicator"], key_of, n=3)
-    d["indicator_v"] = pd.Series(V.spread(ind, at), index=d.index, dtype=object)
+    chk.set_cases("indicator_v", at, ind)
     chk.case = V.combine([chk.coded(c) for c in CASE])
     unknown = V.spread(np.array([k is None for k in ind], dtype=bool), at, False)
     if unknown.any():

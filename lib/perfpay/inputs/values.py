@@ -41,9 +41,18 @@ _SLASH_MONTH = re.compile(r"^(\d{4})/(\d{1,2})$")
 _RATIO = re.compile(r"^(\d+)\s*/\s*(\d+)$")
 
 
-def column(texts: pd.Series, parse_one) -> tuple[pd.Series, pd.Series]:
-    """(values, reasons) of a column of text; blank cells give (None, "")."""
-    codes, uniques = factorize(texts.to_numpy(dtype=object))
+def column(texts: pd.Series, parse_one, coded: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[pd.Series, pd.Series]:
+    """(values, reasons) of a column of text; blank cells give (None, ""). `coded`: the column's
+    (codes, distinct texts), where the caller knows them (Checker.coded)."""
+    codes, values, reasons = parsed(*(coded if coded is not None else factorize(texts.to_numpy(dtype=object))),
+                                    parse_one)
+    return (pd.Series(values[codes], index=texts.index, dtype=object),
+            pd.Series(reasons[codes], index=texts.index, dtype=object))
+
+
+def parsed(codes: np.ndarray, uniques: np.ndarray, parse_one) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """column() as (the codes, a value and a reason per code): each distinct text parsed once, a
+    missing one (code -1) given a code of its own, as blank."""
     if (codes < 0).any():                        # missing: blank
         codes, uniques = np.where(codes < 0, len(uniques), codes), np.append(uniques, "")
     values = np.full(len(uniques), None, dtype=object)
@@ -61,8 +70,7 @@ def column(texts: pd.Series, parse_one) -> tuple[pd.Series, pd.Series]:
                 values[i] = parse_one(text)
             except ValueError as exc:
                 reasons[i] = str(exc)
-    return (pd.Series(values[codes], index=texts.index, dtype=object),
-            pd.Series(reasons[codes], index=texts.index, dtype=object))
+    return codes, values, reasons
 
 
 _PLAIN = r"^[+-]?([0-9]+(\.[0-9]{0,%d})?|\.[0-9]{1,%d})$"
