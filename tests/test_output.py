@@ -177,9 +177,9 @@ def test_neighbouring_columns_of_few_values_are_joined_once_per_pair(tmp_path, m
     assert set(joined) == {(10, 4)}       # period to id, section to full, note, points to none
 
 
-def test_neighbouring_columns_of_many_values_but_few_pairs_are_joined_too(tmp_path, monkeypatch):
-    """Two columns of 3,000 values each could make 9,000,000 pairs; the rows hold 3,000 (a person's
-    id and name): they are joined once per pair, however the rows are ordered."""
+def joined_widths(monkeypatch) -> list:
+    """A list that receives, at each call of output.joined_few, how many fields each of the
+    columns it gives back holds."""
     from perfpay import output
 
     joined, real = [], output.joined_few
@@ -189,6 +189,13 @@ def test_neighbouring_columns_of_many_values_but_few_pairs_are_joined_too(tmp_pa
         joined.append([len(fields) for _, fields in got])
         return got
     monkeypatch.setattr(output, "joined_few", counted)
+    return joined
+
+
+def test_neighbouring_columns_of_many_values_but_few_pairs_are_joined_too(tmp_path, monkeypatch):
+    """Two columns of 3,000 values each could make 9,000,000 pairs; the rows hold 3,000 (a person's
+    id and name): they are joined once per pair, however the rows are ordered."""
+    joined = joined_widths(monkeypatch)
     rng = np.random.default_rng(6)
     person = rng.integers(0, 3000, 20000)
     frame = pd.DataFrame({"id": np.array([f"E{k:05d}" for k in range(3000)], dtype=object)[person],
@@ -203,15 +210,7 @@ def test_neighbouring_columns_of_many_values_but_few_pairs_are_joined_too(tmp_pa
 def test_pairs_of_many_values_are_joined_whether_one_column_gives_the_other_or_not(tmp_path, monkeypatch, layout):
     """Pairs too many to count are told apart without hashing where one column gives the other
     (an id gives the name, whichever comes first), and by hashing where neither does."""
-    from perfpay import output
-
-    joined, real = [], output.joined_few
-
-    def counted(columns, most):
-        got = real(columns, most)
-        joined.append([len(fields) for _, fields in got])
-        return got
-    monkeypatch.setattr(output, "joined_few", counted)
+    joined = joined_widths(monkeypatch)
     rng = np.random.default_rng(8)
     n = 40000
     person = rng.integers(0, 3000, n)
