@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..errors import PerfpayError
 from ..distinct import refactorized
-from .values import factorize, period_of
+from .values import factorize, period_of, spread
 from .contracts import TABLES
 from .report import Problem, Report
 
@@ -82,11 +82,11 @@ class Checker:
     def set_cases(self, column: str, at: np.ndarray, values: np.ndarray) -> None:
         """Set `column` to the value of each row's case, values[at] (None where `at` is -1), its
         codes worked out from the cases (few) rather than from the rows."""
-        values, given = np.empty(len(values) + 1, dtype=object), values     # the last: no case
-        values[:-1] = given
-        self.df[column] = pd.Series(values[at], index=self.df.index, dtype=object)
+        values, given = np.empty(len(values), dtype=object), values
+        values[:] = given
+        self.df[column] = pd.Series(spread(values, at), index=self.df.index, dtype=object)
         stored = self.df[column].to_numpy(dtype=object)
-        self._coded[column] = (_place(stored), stored, *refactorized(at, values[:-1]))
+        self._coded[column] = (_place(stored), stored, *refactorized(at, values))
 
     def known_codes(self, column: str) -> tuple[np.ndarray, np.ndarray] | None:
         """coded(column) where a check has already worked it out for the column as it is, else None."""
