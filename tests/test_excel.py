@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import openpyxl
+import openpyxl.writer.excel
 import pandas as pd
 import pytest
 
@@ -460,11 +461,12 @@ def test_writes_atomically(made_up, tmp_path, monkeypatch):
     target = tmp_path / "scorecards.xlsx"
     target.write_bytes(b"old")
 
-    def boom(self, filename):
-        Path(filename).write_bytes(b"partial")
+    def boom(self):                         # the zip begun, then the disk is full
+        self._archive.writestr("partial", b"partial")
+        self._archive.close()
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", boom)
+    monkeypatch.setattr(openpyxl.writer.excel.ExcelWriter, "save", boom)
     with pytest.raises(OSError):
         write_scorecards(target, s, params, "2026-07")
     assert target.read_bytes() == b"old"

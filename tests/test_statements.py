@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import openpyxl.writer.excel
 import pandas as pd
 import pytest
 
@@ -350,11 +351,12 @@ def test_failing_write_leaves_no_half_file(tmp_path, monkeypatch):
     target = tmp_path / "E1.xlsx"
     target.write_bytes(b"the old statement")
 
-    def broken_save(self, filename):
-        Path(filename).write_bytes(b"PK half a zip")
+    def broken_save(self):                  # the zip begun, then the disk is full
+        self._archive.writestr("half", b"PK half a zip")
+        self._archive.close()
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    monkeypatch.setattr(openpyxl.writer.excel.ExcelWriter, "save", broken_save)
     with pytest.raises(OSError, match="disk full"):
         write_statement(target, PERSON, "2026Q2", lines_q2(), ledger_rows())
     assert target.read_bytes() == b"the old statement"

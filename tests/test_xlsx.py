@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Protection, Side
 
-from perfpay.xlsx import KnownStyles, display_width, merge, workbook
+from perfpay.xlsx import KnownStyles, cell_xml, display_width, merge, save, workbook
 
 THIN = Side(style="thin")
 
@@ -111,3 +111,69 @@ def test_merge_of_one_column_and_of_a_new_cell():
     wb.active.merge_cells("A1:F1")
     wb.active.cell(1, 1, value="title")
     assert ours == _sheet_xml(wb)
+
+
+def _parts(save_to) -> dict[str, bytes]:
+    buffer = io.BytesIO()
+    save_to(buffer)
+    with zipfile.ZipFile(buffer) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    parts.pop("docProps/core.xml")          # holds the time of saving
+    return parts
+
+
+def _every_kind_of_cell() -> Workbook:
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+    from openpyxl.comments import Comment
+
+    wb = workbook()
+    ws = wb.active
+    values = ["plain", "合计 12", "a & b < c > d", "  leading", "trailing ", "   ", "two\nlines", "'quoted'",
+              '"double"', 0, -7, 10**15, Decimal("1.10"), Decimal("-0.5"), 0.1, 1e-9, float("nan"),
+              float("inf"), True, False, date(2026, 7, 31), datetime(2026, 7, 31, 8, 30), "=SUM(A1:A3)",
+              "=SUMIF(B1:B9,\"任务\",C1:C9)", "='E000925 刘静'!E38", "=IF(A1<2,\"<\",\">\")", "#N/A", None, ""]
+    for r, value in enumerate(values, start=1):
+        ws.cell(r, 1, value=value)
+        styled = ws.cell(r, 2, value=value)
+        styled.font = Font(bold=True)
+        styled.number_format = "#,##0.00"
+    ws.cell(1, 3).font = Font(italic=True)                    # styled, no value
+    text = ws.cell(2, 3, value="=1+1")
+    text.data_type, text.quotePrefix = "s", True               # text that looks like a formula
+    ws.cell(3, 3, value="link").hyperlink = "#'Sheet'!A1"
+    ws.cell(4, 3, value="noted").comment = Comment("a note", "perfpay")
+    ws.cell(5, 3).value = CellRichText(["bold ", TextBlock(InlineFont(b=True), "part")])
+    ws.cell(6, 3, value="=")
+    ws.row_dimensions[2].height = 30
+    ws.row_dimensions[40].height = 12                          # a row with no cells
+    ws.cell(8, 4, value="boxed").border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+    merge(ws, 8, 4, 9, 6)
+    other = wb.create_sheet("二")
+    other.cell(1, 1, value="second sheet")
+    return wb
+
+
+def test_save_writes_what_openpyxl_writes():
+    wb = _every_kind_of_cell()
+    ours = _parts(lambda out: save(wb, out))
+    theirs = _parts(wb.save)
+    assert ours.keys() == theirs.keys()
+    for name in ours:
+        assert ours[name] == theirs[name], name
+    assert b'<t xml:space="preserve">  leading</t>' in ours["xl/worksheets/sheet1.xml"]
+
+
+@pytest.mark.parametrize("value, xml", [
+    ("a & b", '<c r="A1" t="inlineStr"><is><t>a &amp; b</t></is></c>'),
+    (" x", '<c r="A1" t="inlineStr"><is><t xml:space="preserve"> x</t></is></c>'),
+    (12, '<c r="A1" t="n"><v>12</v></c>'),
+    ("=A2<1", '<c r="A1"><f>A2&lt;1</f><v /></c>'),
+    (True, None),                                   # a flag: openpyxl writes it
+])
+def test_cell_xml(value, xml):
+    ws = workbook().active
+    assert cell_xml(ws.cell(1, 1, value=value), styled=False) == xml

@@ -28,7 +28,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..periods import Period
-from ..xlsx import display_width, merge, workbook
+from ..xlsx import display_width, merge, save, workbook
 
 TITLE = "大客户部销售人员季度奖金结算单"
 SHEETS = ("结算单", "回款明细", "台账")
@@ -734,7 +734,7 @@ def _save_atomic(wb: Workbook, path: Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        wb.save(tmp)
+        save(wb, tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
