@@ -82,9 +82,8 @@ class _Merged(MergedCellRange):
     new Border and a copy of the Protection for every merge: 0.3 ms each)."""
 
     def _get_borders(self) -> None:
-        cells = self.ws._cells
-        self.start_cell = cells.get((self.min_row, self.min_col)) or self.ws.cell(self.min_row, self.min_col)
-        end = cells.get((self.max_row, self.max_col))
+        self.start_cell = self.ws.cell(self.min_row, self.min_col)       # made if need be, as openpyxl does
+        end = self.ws._cells.get((self.max_row, self.max_col))
         self.plain = _plain(self.start_cell) and (end is None or _plain(end))
         if not self.plain:
             super()._get_borders()
