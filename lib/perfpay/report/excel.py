@@ -30,7 +30,6 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -675,17 +674,11 @@ def _row_heights(ws) -> None:
 
 
 def _box(ws, top: int, bottom: int, width: int = 6) -> None:
-    """A thin grid around every cell of the rows top..bottom, columns 1..width.
-
-    As `cell.border = _GRID`, with the border's place among the workbook's borders found once
-    per box: openpyxl hashes the border anew for every cell, a third of the time of a big
-    scorecards.xlsx (its Border, Side and Color hash their fields one by one)."""
-    grid = ws.parent._borders.add(_GRID)
+    """A thin grid around every cell of the rows top..bottom, columns 1..width (the workbook finds
+    _GRID among its borders without hashing it again: xlsx.KnownStyles)."""
     for row in ws.iter_rows(min_row=top, max_row=bottom, min_col=1, max_col=width):
         for cell in row:
-            if cell._style is None:
-                cell._style = StyleArray()
-            cell._style.borderId = grid
+            cell.border = _GRID
 
 
 def _fit(ws, caps: dict[int, int], min_row: int = 1) -> None:
