@@ -204,6 +204,35 @@ def _numeric(values) -> bool:
                                 and not isinstance(v, (bool, np.bool_)) for v in sample)
 
 
+_SHOWN: dict = {}           # (kind, type, value) -> esc(fmt(value, kind)), for the values cached
+_ALIKE = ("money", "points", "delta", "int", None)      # kinds that print equal Decimals and floats alike
+
+
+def shown(values, kind: str | None = None) -> list[str]:
+    """esc(fmt(v, kind)) of each value, each distinct value formatted once across every table
+    made (a department's 6,000 score cards repeat their indicators, rules and points person after
+    person). Cached by type and value where equal values always print alike: text, flags, ints,
+    and Decimals and floats in a kind that rounds them (Decimal("1.1") and Decimal("1.10") show
+    as written with "raw", and -0.0 as "-0.0%" with "percent")."""
+    if len(_SHOWN) > 200_000:
+        _SHOWN.clear()
+    out = []
+    for v in values:
+        t = type(v)
+        if t is str or t is int or t is bool or ((t is Decimal or t is float) and kind in _ALIKE):
+            key = (kind, t, v)
+            try:
+                text = _SHOWN[key]
+            except KeyError:
+                text = _SHOWN[key] = esc(fmt(v, kind))
+            except TypeError:                   # a value that cannot be hashed (a signalling NaN)
+                text = esc(fmt(v, kind))
+        else:
+            text = esc(fmt(v, kind))
+        out.append(text)
+    return out
+
+
 def _is_grade_column(column: str) -> bool:
     return str(column).startswith("grade") and column not in ("grade_coefficient", "grade_change")
 
@@ -254,7 +283,7 @@ def html(frame: pd.DataFrame, *, labels: dict | None = None, kinds: dict | None 
 
 def _cells(column: str, values: list, kind: str | None, numeric: bool) -> list[str]:
     """The <td> of one column: a grade in its colour, numbers right-aligned, long text wrapped."""
-    texts = [esc(fmt(v, kind)) for v in values]
+    texts = shown(values, kind)
     plain = '<td class="num">' if numeric else '<td class="wrap">' if column in WRAP else "<td>"
     if _is_grade_column(column):
         return [f'<td class="grade" style="{GRADE_STYLE[str(v)]}">{t}</td>' if str(v) in GRADE_STYLE
