@@ -606,3 +606,21 @@ def test_only_a_column_that_starts_with_text_or_a_missing_value_is_asked_of_pyar
         assert got.to_pylist() == [first if first == "x" else None, "a,b", None]
     assert output.text_only(np.array([None, Decimal("1")], dtype=object)) is None
     assert len(asked) == 4
+
+
+def test_files_written_through_a_temporary_file_get_the_usual_permissions(tmp_path):
+    from openpyxl import Workbook
+
+    from perfpay.batch.manifest import write_text
+    from perfpay.pay.statements import _save_atomic
+
+    before = os.umask(0o027)
+    try:
+        write_csv(pd.DataFrame({"a": [1]}), tmp_path / "one.csv")
+        _save_atomic(Workbook(), tmp_path / "book.xlsx")
+        write_text(tmp_path / "run.json", "{}\n")
+        (tmp_path / "plain.txt").write_text("made the usual way")
+    finally:
+        os.umask(before)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+    assert modes == {"one.csv": 0o640, "book.xlsx": 0o640, "run.json": 0o640, "plain.txt": 0o640}

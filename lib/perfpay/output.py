@@ -306,6 +306,14 @@ def rows_bytes(columns: list[pa.Array]) -> bytes | memoryview:
     return memoryview(data)[bounds[0]:bounds[len(lines)]]
 
 
+def new_file_mode() -> int:
+    """The permissions a new file gets here (0666 less the umask), for one written through a
+    temporary file first: mkstemp makes it 0600, readable by its owner alone."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write one CSV atomically: a temporary file in the same folder, then a rename."""
     path = Path(path)
@@ -314,6 +322,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.writelines(csv_parts(frame))
+        os.chmod(tmp, new_file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -11,6 +11,8 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from ..output import new_file_mode
+
 PACKAGES = ("perfpay", "pandas", "numpy", "papermill", "nbconvert", "openpyxl", "seaborn", "matplotlib")
 
 
@@ -57,12 +59,6 @@ def versions() -> dict[str, str | None]:
     return out
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_text(path: Path, text: str) -> None:
     """Atomically: a temporary file next to it, then a rename (with the usual permissions)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,7 +66,7 @@ def write_text(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, new_file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -27,6 +27,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..output import new_file_mode
 from ..periods import Period
 from ..xlsx import display_width, merge, save, workbook
 
@@ -735,6 +736,7 @@ def _save_atomic(wb: Workbook, path: Path) -> Path:
     os.close(fd)
     try:
         save(wb, tmp)
+        os.chmod(tmp, new_file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
