@@ -106,13 +106,25 @@ def test_bad_rows_aside_and_here_are_reported_as_by_one_process(params, monkeypa
     actuals.loc[0, "实际值"] = "lots"
     actuals.to_csv(month / "实绩.csv", index=False, encoding="utf-8-sig")
     (month / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")      # no input table: warned once
+    sales = root / "销售"
+    quotas = pd.read_csv(sales / "季度任务.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    quotas.loc[quotas["工号"].eq("E039") & quotas["季度"].eq("2026Q3"), "目标"] = "a lot"    # left out (in the copy)
+    quotas.to_csv(sales / "季度任务.csv", index=False, encoding="utf-8-sig")
+    wages = pd.read_csv(sales / "薪资.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    wages.loc[0, "浮动工资"] = "-5"
+    wages.to_csv(sales / "薪资.csv", index=False, encoding="utf-8-sig")
     split = load(params, root, "2026-07", True, monkeypatch)
+    assert {"quotas", "wages"} <= set(load_module.ASIDE) and "deals" not in load_module.ASIDE
     assert_same(split, load(params, root, "2026-07", False, monkeypatch))
     messages = [p.message for p in split.report.problems]
     assert sum("notes.csv" in m for m in messages) == 1
     assert any("E404" in m for m in messages) and any("'Z'" in m for m in messages)
     assert any("lots" in m for m in messages) and any("rate E" in m for m in messages)
     assert any("2026-13-01" in m for m in messages)
+    assert any("'a lot'" in m for m in messages) and any("floating wage -5" in m for m in messages)
+    # the deals, checked here, against the quotas the copy kept
+    assert any(p.table == "deals" and "no quarterly target" in p.message and "E039 in 2026Q3" in p.message
+               for p in split.report.problems)
 
 
 @pytest.mark.parametrize("how", ["raises", "killed", "stuck"])
@@ -151,7 +163,7 @@ def test_when_the_tables_are_put_aside(monkeypatch, copied, tmp_path, forking):
     month = Period.parse("2026-07")
     size = sum(p.stat().st_size for p in root.rglob("*.csv") if table_for_name(p.stem) in load_module.ASIDE)
     monkeypatch.setattr(load_module, "ASIDE_BYTES", size)
-    assert load_module._aside(root, month) == ("ratings", "events")
+    assert load_module._aside(root, month) == load_module.ASIDE
     assert load_module._aside(root, None) == ()                  # the roster needs every table's periods
     monkeypatch.setattr(load_module, "ASIDE_BYTES", size + 1)
     assert load_module._aside(root, month) == ()                 # too small to be worth a process

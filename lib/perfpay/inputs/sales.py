@@ -39,13 +39,30 @@ def cutoff(within: Period | None) -> date | None:
 
 # shared parsing -----------------------------------------------------------------------------
 def parse_money(chk: Checker, column: str, what: str, negative_ok: bool = False) -> pd.Series:
-    values, reasons = V.column(chk.df[column], V.to_money)
-    chk.df[column + "_v"] = values
-    chk.flag_reasons(reasons, column, V.MONEY_HELP)
+    """The amounts of `column` (None where blank or wrong), set as column_v; wrong texts flagged,
+    and negative amounts unless `negative_ok`."""
+    return signed_money(chk, column, what, negative_ok)[0]
+
+
+def signed_money(chk: Checker, column: str, what: str, negative_ok: bool = False) -> tuple[pd.Series, pd.Series]:
+    """parse_money, and the sign of each row's amount (-1, 0, 1; NO_SIGN where missing): each
+    distinct text is parsed and its amount tested once."""
+    codes, parsed, reasons = V.parsed(*chk.coded(column), V.to_money)
+    index = chk.df.index
+    values = chk.df[column + "_v"] = pd.Series(parsed[codes], index=index, dtype=object)
+    chk.flag_reasons(pd.Series(reasons[codes], index=index, dtype=object), column, V.MONEY_HELP)
+    sign = pd.Series(_signs(parsed)[codes], index=index)
     if not negative_ok:
-        chk.flag(V.map_unique(values, lambda x: x < 0).eq(True), column, f"{what} {{{column}}} is negative",
-                 f"give the {what} in yuan, 0 or more")
-    return values
+        chk.flag(sign.eq(-1), column, f"{what} {{{column}}} is negative", f"give the {what} in yuan, 0 or more")
+    return values, sign
+
+
+NO_SIGN = 2         # _signs of a missing amount
+
+
+def _signs(amounts: np.ndarray) -> np.ndarray:
+    """-1, 0 or 1 for each amount (NO_SIGN where None)."""
+    return np.array([NO_SIGN if a is None else (a > 0) - (a < 0) for a in amounts], dtype=np.int8)
 
 
 def parse_unit(chk: Checker, column: str, unit: str) -> pd.Series:
@@ -105,7 +122,7 @@ def check_deals(chk: Checker, people: People, within: Period | None) -> None:
              "revenue type {revenue_type!r} is not a revenue type", f"use one of: {REVENUE_TYPE_HELP}")
     rtype = d["revenue_type_v"]
 
-    amount = parse_money(chk, "amount", "amount", negative_ok=True)
+    amount, sign = signed_money(chk, "amount", "amount", negative_ok=True)
     parse_money(chk, "cost", "cost")
     parse_money(chk, "standard_quote", "standard quote")
     shares, reasons = V.column(d["share"], V.to_share)
@@ -117,8 +134,7 @@ def check_deals(chk: Checker, people: People, within: Period | None) -> None:
 
     # sign: a negative amount is a refund, and a refund is a negative amount
     refund = d["refund_v"].eq(True)
-    neg = V.map_unique(amount, lambda x: x < 0).eq(True)
-    pos = V.map_unique(amount, lambda x: x > 0).eq(True)
+    neg, pos = sign.eq(-1), sign.eq(1)
     chk.flag(neg & chk.ok("refund") & ~refund, "amount",
              "amount {amount} is negative but the row is not marked as a refund",
              "mark the row as a refund (column 退款 / refund = 是 / yes), or correct the amount")
@@ -164,7 +180,8 @@ def _check_collections(chk: Checker) -> None:
     if not has_key.any():
         return
     line = _line_codes(chk, has_key)
-    d["_line"] = _line_text(d).where(has_key, None)
+    keyed = line >= 0
+    multi = keyed & (np.bincount(line[keyed])[np.maximum(line, 0)] > 1)     # rows of collections of 2+ rows
 
     # shares add up to exactly 1: one sum per collection (most have one row), one text per distinct sum
     m = (has_key & chk.ok("share") & d["share_v"].notna()).to_numpy(dtype=bool)
@@ -180,6 +197,12 @@ def _check_collections(chk: Checker) -> None:
     which, sums = V.factorize(total)
     wrong = np.array([v != 1 for v in sums], dtype=bool)
     off_rows = rows[wrong[which[groups]]]
+    named = multi.copy()        # the rows a message may name their collection on (the only ones written out)
+    named[off_rows] = True
+    lines = np.full(len(d), None, dtype=object)
+    if named.any():
+        lines[named] = _line_text(d[named]).to_numpy(dtype=object)
+    d["_line"] = pd.Series(lines, index=d.index, dtype=object)
     if len(off_rows):
         off = np.zeros(len(d), dtype=bool)
         off[off_rows] = True
@@ -192,19 +215,21 @@ def _check_collections(chk: Checker) -> None:
                  _sum=pd.Series(sum_text, index=d.index, dtype=object),
                  _rows=_joined(chk, chk.where(off), line, "; "))
 
-    # one amount, cost, standard quote and CRM id per collection
+    # one amount, cost, standard quote and CRM id per collection (of two rows or more)
     for col, src, what in (("amount", "amount_v", "amount"), ("cost", "cost_v", "cost"),
                            ("standard_quote", "standard_quote_v", "standard quote"),
                            ("crm_id", "crm_id", "CRM id")):
-        m = (has_key & chk.ok(col)).to_numpy(dtype=bool)
-        values = _text(d[src])
+        rows = np.flatnonzero(multi & chk.ok(col).to_numpy(dtype=bool))
+        values = _text(d[src].iloc[rows])
         codes, uniques = V.factorize(values.to_numpy(dtype=object))
-        pairs = np.unique(line[m] * (len(uniques) + 1) + codes[m])    # distinct (collection, value)
-        lines = pairs // (len(uniques) + 1)
-        many = np.unique(lines[np.flatnonzero(np.diff(lines) == 0)])   # collections of 2+ values
-        split = pd.Series(m & np.isin(line, many), index=d.index)
-        if split.any():
-            listing = values[split] + " (" + chk.where(split) + ")"
+        pairs = np.unique(line[rows] * (len(uniques) + 1) + codes)     # distinct (collection, value)
+        held = pairs // (len(uniques) + 1)
+        many = np.isin(line[rows], held[np.flatnonzero(np.diff(held) == 0)])    # collections of 2+ values
+        if many.any():
+            split = np.zeros(len(d), dtype=bool)
+            split[rows[many]] = True
+            split = pd.Series(split, index=d.index)
+            listing = values[many] + " (" + chk.where(split) + ")"
             chk.flag(split, col,
                      f"the rows of {{_line}} disagree on the {what}: {{_values}}",
                      f"every row of a collection gives the whole collection's {what}; its share of it "
@@ -243,18 +268,27 @@ def _check_refunds(chk: Checker) -> None:
              "{revenue_type_v} credit of the quarter of its date)", severity="warning")
 
 
-def check_deals_have_quotas(deals: Checker, quotas: Checker) -> None:
-    """Warn about CRM deals of a person and quarter without a quarterly target."""
-    d, q = deals.df, quotas.df
-    m = ~deals.bad & d["crm_id"].ne("") & d["quarter_v"].notna()
+def check_deals_have_quotas(deals: Checker, have: set) -> None:
+    """Warn about CRM deals of a person and quarter without a quarterly target. `have`: the
+    (quarter, employee_id) of every quota kept (quota_keys)."""
+    d = deals.df
+    m = (~deals.bad & d["crm_id"].ne("") & d["quarter_v"].notna()).to_numpy(dtype=bool)
     if not m.any():
         return
-    have = set(keys(q[~quotas.bad], ["quarter_v", "employee_id"]))
-    missing = m & ~keys(d, ["quarter_v", "employee_id"]).isin(have)
-    deals.flag(missing, "employee_id",
+    rows = np.flatnonzero(m)
+    held = [key in have for key in zip(d["quarter_v"].to_numpy(dtype=object)[rows],
+                                       d["employee_id"].to_numpy(dtype=object)[rows])]
+    missing = np.zeros(len(d), dtype=bool)
+    missing[rows] = ~np.array(held, dtype=bool)
+    deals.flag(pd.Series(missing, index=d.index), "employee_id",
                "no quarterly target (季度任务) for {employee_id} in {quarter_v}",
                "add a row to the quotas table (季度任务) for {employee_id} and {quarter_v} "
                "(the deal is kept)", severity="warning")
+
+
+def quota_keys(quarters, employees) -> set:
+    """The (quarter, employee_id) pairs of the kept quota rows, for check_deals_have_quotas."""
+    return set(zip(quarters, employees))
 
 
 def _of_people(people: People, ids: pd.Series, *names: str) -> list[pd.Series]:
