@@ -89,3 +89,46 @@ def test_the_thread_stops_after_the_file_it_is_parsing(copied):
     ahead._ahead.thread.join()
     sizes = {p: p.stat().st_size for p in ahead._ahead.parsed}
     assert list(ahead._ahead.parsed) == sorted(sizes, key=lambda p: -sizes[p])      # the largest first
+
+
+def test_a_file_parsed_already_is_given_while_the_thread_goes_on(copied, monkeypatch):
+    parse, gate, done = ahead._parsed, threading.Event(), []
+
+    def one_then_wait(data):
+        if done:
+            gate.wait(30)                                      # the second file waits to be let go
+        done.append(1)
+        return parse(data)
+    monkeypatch.setattr(ahead, "_parsed", one_then_wait)
+    ahead.start(copied)
+    while len(done) < 2:                                       # the first parsed, the second begun
+        threading.Event().wait(0.01)
+    first = next(iter(ahead._ahead.parsed))
+    assert ahead.taken(first, first.read_bytes()) is not None
+    assert ahead.running() == 1 and ahead._ahead.thread.is_alive()     # not stopped for it
+    gate.set()
+    ahead.wait()
+    assert ahead.running() == 0
+
+
+def test_the_copy_is_forked_once_the_thread_is_stopped(params, copied, monkeypatch):
+    from perfpay.inputs import load as load_module
+
+    plain = load_inputs(copied, params.catalog, "2026-07")
+    roster, parse = copied / "人员.csv", ahead._parsed
+    # the roster at once, the files after it slowly: the thread still runs when the roster is taken
+    monkeypatch.setattr(ahead, "_parsed", lambda data: (roster in ahead._ahead.parsed and
+                                                        threading.Event().wait(0.1)) or parse(data))
+    monkeypatch.setattr(load_module, "ASIDE_BYTES", 0)
+    # the threads earlier tests left idle (dask's) aside: this process's own are the main one and the read-ahead
+    monkeypatch.setattr(threading, "active_count", lambda: 1 + ahead.running())
+    forked, fork = [], load_module.Forked
+    monkeypatch.setattr(load_module, "Forked", lambda fn: forked.append(
+        [t.name for t in threading.enumerate() if t.name == "perfpay-read-ahead"]) or fork(fn))
+    ahead.start(copied)
+    while roster not in ahead._ahead.parsed:
+        threading.Event().wait(0.01)
+    assert ahead.running() == 1
+    split = load_inputs(copied, params.catalog, "2026-07")
+    assert forked == [[]]                                      # a copy was forked, the read-ahead stopped
+    same(split, plain)

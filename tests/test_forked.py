@@ -170,7 +170,7 @@ def test_when_the_tables_are_put_aside(monkeypatch, copied, tmp_path, forking):
     monkeypatch.setattr(load_module, "ASIDE_BYTES", 0)
     assert load_module._aside(tmp_path / "missing", month) == ()
     with monkeypatch.context() as m:
-        m.setattr(load_module, "can_fork", lambda: False)              # another thread about (tested below)
+        m.setattr(load_module, "can_fork", lambda stopped=0: False)              # another thread about (tested below)
         assert load_module._aside(root, month) == ()
     (root / "extra.xlsx").write_bytes(b"")                       # a workbook may hold any table
     assert load_module._aside(root, month) == ()

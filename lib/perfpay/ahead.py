@@ -129,12 +129,21 @@ def wait() -> None:
 
 
 def taken(path: Path, data: bytes) -> Parsed | None:
-    """What was parsed ahead from `path`, when it was these very bytes; each is given once."""
+    """What was parsed ahead from `path`, when it was these very bytes; each is given once. A file
+    parsed already is given while the thread goes on with the next; for any other, the thread is
+    stopped first (it may be parsing this one)."""
     if _ahead is None:
         return None
-    _ahead.wait()
     got = _ahead.parsed.pop(Path(path), None)
+    if got is None:
+        _ahead.wait()
+        got = _ahead.parsed.pop(Path(path), None)
     return got if got is not None and got.data == data else None
+
+
+def running() -> int:
+    """1 while the thread runs, else 0 (for forked.can_fork: the thread is stopped before a fork)."""
+    return int(_ahead is not None and _ahead.thread.is_alive())
 
 
 def forget() -> None:

@@ -23,10 +23,11 @@ import pandas as pd
 from .distinct import same_objects
 
 
-def can_fork() -> bool:
+def can_fork(stopped: int = 0) -> bool:
     """True where a forked copy of this process can safely do work: on Linux, with no other
-    Python thread about (one could hold a lock the copy needs, forever: pyarrow's, say)."""
-    return hasattr(os, "fork") and sys.platform.startswith("linux") and threading.active_count() == 1
+    Python thread about (one could hold a lock the copy needs, forever: pyarrow's, say), but for
+    `stopped` threads the caller stops before it forks."""
+    return hasattr(os, "fork") and sys.platform.startswith("linux") and threading.active_count() == 1 + stopped
 
 
 class Forked:

@@ -194,15 +194,17 @@ def load_inputs(inputs_dir, catalog_for: Callable[[Period], object], period=None
     """
     within = Period.parse(period) if period is not None else None
     catalogs = Catalogs(catalog_for)
-    ahead.wait()                                    # the files read ahead, if any: no thread runs now
     aside, helper, started = _aside(inputs_dir, within), None, time.monotonic()
+    if not aside:
+        ahead.wait()                                # the files read ahead, if any: no thread runs now
     try:
         here = [t for t in TABLES if t not in aside and t != "roster"]
         if aside:           # the roster first; a copy then checks the aside tables against its people
-            raw = read_raw(inputs_dir, ["roster"], unknown=False)
+            raw = read_raw(inputs_dir, ["roster"], unknown=False)   # the other files still read ahead meanwhile
             report = raw.report
             roster = Checker("roster", raw.frames["roster"], raw.headers, report, raw.codes.get("roster"))
             people = check_roster(roster, catalogs, within)
+            ahead.wait()                            # no other thread at the fork
             helper = Forked(lambda: _checked(inputs_dir, aside, people, catalogs, within))
             raw = read_raw(inputs_dir, here)
             report.extend(raw.report.problems)
@@ -260,7 +262,7 @@ def _aside(inputs_dir, within: Period | None) -> tuple[str, ...]:
     the roster is checked against the latest period of every table), every input is a CSV file
     (a workbook can hold sheets of any table) and those of ASIDE hold ASIDE_BYTES or more."""
     root = Path(inputs_dir)
-    if within is None or not can_fork() or not root.is_dir():
+    if within is None or not can_fork(stopped=ahead.running()) or not root.is_dir():
         return ()
     files = input_files(root)
     if any(path.suffix.lower() in SPREADSHEETS for path in files):
