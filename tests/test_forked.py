@@ -91,6 +91,14 @@ def test_two_processes_load_what_one_does(params, period, monkeypatch, copied, f
     assert_same(split, load(params, root, period, False, monkeypatch))
 
 
+@pytest.mark.parametrize("gone", ["回款.csv", "季度任务.csv"])
+def test_deals_or_quotas_alone_are_loaded_as_by_one_process(params, gone, monkeypatch, copied, forking, reaped):
+    (copied / "销售" / gone).unlink()          # the deals are checked here, the quotas in the copy
+    split = load(params, copied, "2026-07", True, monkeypatch)
+    assert_same(split, load(params, copied, "2026-07", False, monkeypatch))
+    assert len(split.deals if gone == "季度任务.csv" else split.quotas) > 0
+
+
 def test_bad_rows_aside_and_here_are_reported_as_by_one_process(params, monkeypatch, copied, forking, reaped):
     root = copied
     month = root / "2026-07"

@@ -232,7 +232,7 @@ def load_inputs(inputs_dir, catalog_for: Callable[[Period], object], period=None
             outputs.update(more)
             known.update(more_known)
             report.extend(problems)
-            if "deals" in chk and "quotas" in more:     # the one check across the two processes' tables
+            if "quotas" in more and "deals" in chk and len(chk["deals"].df):    # across the two processes' tables
                 quotas = more["quotas"]
                 check_deals_have_quotas(chk["deals"], quota_keys(quotas["quarter"], quotas["employee_id"]))
     finally:
