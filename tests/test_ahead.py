@@ -88,7 +88,29 @@ def test_the_thread_stops_after_the_file_it_is_parsing(copied):
     ahead.start(copied)
     ahead._ahead.thread.join()
     sizes = {p: p.stat().st_size for p in ahead._ahead.parsed}
-    assert list(ahead._ahead.parsed) == sorted(sizes, key=lambda p: -sizes[p])      # the largest first
+    roster = copied / "人员.csv"
+    assert sizes[roster] < max(sizes.values())
+    assert list(ahead._ahead.parsed) == sorted(sizes, key=lambda p: (p != roster, -sizes[p]))  # the roster, then the largest
+
+
+def test_a_file_being_parsed_is_waited_for_and_the_thread_goes_on(copied, monkeypatch):
+    parse, gate, begun = ahead._parsed, threading.Event(), threading.Event()
+    roster = copied / "人员.csv"
+
+    def held(data):                                            # the roster (first) waits to be let go
+        if not begun.is_set():
+            begun.set()
+            gate.wait(30)
+        return parse(data)
+    monkeypatch.setattr(ahead, "_parsed", held)
+    ahead.start(copied)
+    begun.wait(30)
+    assert ahead._ahead.current == roster
+    threading.Timer(0.2, gate.set).start()
+    got = ahead.taken(roster, roster.read_bytes())             # waits for it
+    assert got is not None and got.table.num_rows > 0
+    ahead._ahead.thread.join()                                 # the thread went on to the end
+    assert copied / "2026-07" / "评分.csv" in ahead._ahead.parsed
 
 
 def test_a_file_parsed_already_is_given_while_the_thread_goes_on(copied, monkeypatch):

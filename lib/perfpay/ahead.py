@@ -16,6 +16,14 @@ from pathlib import Path
 
 RECORD_FOLDERS = ("records", "原始记录")     # raw records (perfpay.kpis.records), not input tables
 BOM = b"\xef\xbb\xbf"
+ROSTER_NAMES = ("roster", "人员")      # the roster's file names (perfpay.inputs.contracts): read first
+
+
+def named(stem: str, names) -> bool:
+    """Whether a file stem or sheet name names a table of these `names`: `实绩`, `Actuals`,
+    `2026-07_实绩` (perfpay.inputs.contracts.table_for_name)."""
+    text = "".join(str(stem).split()).lower()
+    return any(text == n or text.endswith("_" + n) or text.endswith("-" + n) for n in map(str.lower, names))
 
 
 def input_files(root: Path) -> list[Path]:
@@ -85,26 +93,49 @@ def encoded(table) -> list:
 
 
 class ReadAhead:
-    """A thread that parses the CSV files under `root`, the largest first, until it is told to
-    stop (one core: pyarrow's own threads would take the core the start-up runs on). A file it
-    did not get to, or could not parse, is read by the readers as usual."""
+    """A thread that parses the CSV files under `root`, the roster first (the command reads it
+    first), then the largest first, until it is told to stop (one core: pyarrow's own threads
+    would take the core the start-up runs on). A file it did not get to, or could not parse, is
+    read by the readers as usual."""
 
     def __init__(self, root):
         self.root = Path(root)
         self.parsed: dict[Path, Parsed] = {}
+        self.current: Path | None = None            # the file being parsed
+        self.done = threading.Condition()           # told when a file is parsed
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._read, name="perfpay-read-ahead", daemon=True)
         self.thread.start()
 
     def _read(self) -> None:
         files = [p for p in input_files(self.root) if p.suffix.lower() == ".csv"] if self.root.is_dir() else []
-        for path in sorted(files, key=lambda p: -p.stat().st_size):
-            if self.stop.is_set():
-                return
-            try:
-                self.parsed[path] = _parsed(path.read_bytes())
-            except Exception:        # noqa: BLE001 - not UTF-8, ragged, gone: the readers read it as usual
-                continue
+        try:
+            for path in sorted(files, key=lambda p: (not named(p.stem, ROSTER_NAMES), -p.stat().st_size)):
+                if self.stop.is_set():
+                    return
+                with self.done:
+                    self.current = path
+                try:
+                    got = _parsed(path.read_bytes())
+                except Exception:        # noqa: BLE001 - not UTF-8, ragged, gone: the readers read it as usual
+                    got = None
+                with self.done:
+                    if got is not None:
+                        self.parsed[path] = got
+                    self.current = None
+                    self.done.notify_all()
+        finally:
+            with self.done:
+                self.current = None
+                self.done.notify_all()
+
+    def take(self, path: Path) -> Parsed | None:
+        """What was parsed from `path` (after the thread is done with it, if it is parsing it now),
+        given once; None for a file not parsed (yet)."""
+        with self.done:
+            while self.current == path:
+                self.done.wait()
+            return self.parsed.pop(path, None)
 
     def wait(self) -> None:
         """Let the file being parsed be finished, then stop."""
@@ -129,15 +160,12 @@ def wait() -> None:
 
 
 def taken(path: Path, data: bytes) -> Parsed | None:
-    """What was parsed ahead from `path`, when it was these very bytes; each is given once. A file
-    parsed already is given while the thread goes on with the next; for any other, the thread is
-    stopped first (it may be parsing this one)."""
+    """What was parsed ahead from `path`, when it was these very bytes; each is given once. The
+    thread goes on (a caller that forks stops it first: wait); while it parses this very file,
+    that is waited for."""
     if _ahead is None:
         return None
-    got = _ahead.parsed.pop(Path(path), None)
-    if got is None:
-        _ahead.wait()
-        got = _ahead.parsed.pop(Path(path), None)
+    got = _ahead.take(Path(path))
     return got if got is not None and got.data == data else None
 
 

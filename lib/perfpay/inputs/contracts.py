@@ -55,7 +55,7 @@ _PERIOD = ("期间", "考核期间", "考核周期", "月份")
 _INDICATOR = ("指标", "考核指标", "指标名称")
 
 TABLES: dict[str, Table] = {t.name: t for t in (
-    Table("roster", ("roster", "人员"), (
+    Table("roster", ahead.ROSTER_NAMES, (
         Column("employee_id", _ID),
         Column("name", ("姓名",)),
         Column("department", ("部门",)),
@@ -166,13 +166,7 @@ NO = ("no", "n", "false", "0", "否")
 
 def table_for_name(name: str) -> str | None:
     """Table named by a file stem or sheet name: `实绩`, `Actuals`, `2026-07_实绩`."""
-    text = "".join(str(name).split()).lower()
-    for table in TABLES.values():
-        for n in table.names:
-            n = n.lower()
-            if text == n or text.endswith("_" + n) or text.endswith("-" + n):
-                return table.name
-    return None
+    return next((table.name for table in TABLES.values() if ahead.named(name, table.names)), None)
 
 
 def accepted_names() -> str:
