@@ -20,7 +20,7 @@ import pandas as pd
 from ..periods import Period
 from . import values as V
 from .checker import Checker
-from .common import People, check_blanks, check_duplicates, check_employees, keys
+from .common import People, check_blanks, check_duplicates, check_employees
 from .contracts import REVENUE_TYPE_HELP, REVENUE_TYPES, norm
 
 LINE = ["deal_id", "revenue_type_v", "date_v", "refund_v"]      # one collection of one deal line
