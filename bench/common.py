@@ -3,7 +3,7 @@
     args = options("scoring", {"people": (100_000, 300)})      # full size, --smoke size
     seconds, result = best_of(lambda: work(), args.repeat)
     runs = in_turns({"floor": read, "score": score}, args.repeat)   # the two sides of a ratio
-    run = measured([PYTHON, "-c", "..."])                        # wall time and peak RSS of a child
+    run = measured([PYTHON, "-c", "..."])                        # wall time, CPU and peak RSS of a child
     report("scoring", "…", [Figure("vectorised", seconds, "s", "<", 1)], facts)
 
 Peak memory is the peak resident set of a child process (its own rusage, from os.wait4),
@@ -93,6 +93,12 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
+    cpu: float = 0.0             # user and system seconds of the child and the descendants it reaped
+
+    @property
+    def cores(self) -> float:
+        """Cores busy on average over the run: CPU seconds over wall seconds."""
+        return self.cpu / self.seconds if self.seconds else 0.0
 
     def check(self, what: str) -> "Run":
         if self.returncode != 0:
@@ -119,7 +125,8 @@ def measured(cmd: list[str], cwd=ROOT, env=None, whole_tree: bool = False) -> Ru
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Run(seconds, max(usage.ru_maxrss * 1024, sampled[0]), p.returncode, out.read(), err.read())
+        return Run(seconds, max(usage.ru_maxrss * 1024, sampled[0]), p.returncode, out.read(), err.read(),
+                   usage.ru_utime + usage.ru_stime)
 
 
 def _sample_pss(pid: int, peak: list, stop: threading.Event, every: float = 0.02) -> None:

@@ -121,6 +121,27 @@ def test_peak_memory_counts_a_forked_child_that_holds_its_own():
     assert 790 * 2**20 <= alone.peak < 1100 * 2**20       # rusage: the larger process alone
 
 
+def test_cpu_counts_a_forked_child_that_the_child_waited_for():
+    import common
+
+    # the forked child spends about 0.6 s of CPU and the parent about 0.3 s after it, both by the
+    # CPU clock (not by sleeping): the run's CPU holds both, over a wall time of about 0.9 s
+    script = ("import os, time\n"
+              "def burn(s):\n"
+              "    end = time.process_time() + s\n"
+              "    while time.process_time() < end:\n"
+              "        pass\n"
+              "pid = os.fork()\n"
+              "if pid == 0:\n"
+              "    burn(0.6)\n"
+              "    os._exit(0)\n"
+              "os.waitpid(pid, 0)\n"
+              "burn(0.3)\n")
+    run = common.measured([common.PYTHON, "-c", script]).check("forking child")
+    assert run.cpu >= 0.9
+    assert run.cores == run.cpu / run.seconds
+
+
 def test_the_sides_of_a_ratio_take_turns():
     import common
 
