@@ -624,3 +624,49 @@ def test_files_written_through_a_temporary_file_get_the_usual_permissions(tmp_pa
         os.umask(before)
     modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
     assert modes == {"one.csv": 0o640, "book.xlsx": 0o640, "run.json": 0o640, "plain.txt": 0o640}
+
+
+def test_a_csv_longer_than_an_excel_sheet_is_named_with_what_to_do():
+    import perfpay.output as output
+
+    assert output.EXCEL_ROWS == 2 ** 20                 # Excel's lines per sheet, the header among them
+    fits = pd.DataFrame({"a": np.zeros(2 ** 20 - 1, dtype=np.int8)})     # the header and 1,048,575 rows
+    over = pd.DataFrame({"a": np.zeros(2 ** 20, dtype=np.int8)})         # one row more
+    files = {Path("out/客户服务部/explain.csv"): over, Path("out/BD组/explain.csv"): fits,
+             Path("out/大客户部/explain.csv"): Later(lambda: None, 3_000_000),    # counted, not made
+             Path("out/大客户部/scorecards.xlsx"): lambda path: None, Path("out/big.parquet"): over}
+    said = output.beyond_excel(files)
+    assert said == [
+        "客户服务部/explain.csv: 1,048,576 rows, more than an Excel sheet holds (1,048,575 below the header), so "
+        "Excel opens it cut short; read it with pandas, or in Excel through Data > From Text/CSV loaded into "
+        "the Data Model",
+        "大客户部/explain.csv: 3,000,000 rows, more than an Excel sheet holds (1,048,575 below the header), so "
+        "Excel opens it cut short; read it with pandas, or in Excel through Data > From Text/CSV loaded into "
+        "the Data Model"]
+
+
+def test_the_score_pay_and_kpi_jobs_say_which_files_excel_cuts_short(tmp_path, params, monkeypatch):
+    import perfpay.output as output
+    from perfpay.jobs import kpi_files, pay_files, score_files, scored_departments
+    from perfpay.load import load
+    from perfpay.periods import Period
+
+    root = Path(__file__).resolve().parents[1]
+    period = Period.parse("2026-07")
+    inputs = load(root / "inputs", params, period)
+    departments = scored_departments(inputs)
+    files, said = score_files(params, inputs, period, departments, tmp_path)
+    longest = max((p for p in files if p.name == "explain.csv"), key=lambda p: len(files[p]))
+    assert not [m for m in said if "Excel" in m]
+    monkeypatch.setattr(output, "EXCEL_ROWS", len(files[longest]) + 1)     # it fits, with its header
+    assert not [m for m in score_files(params, inputs, period, departments, tmp_path)[1] if "Excel" in m]
+    monkeypatch.setattr(output, "EXCEL_ROWS", len(files[longest]))        # one line too many
+    said = [m for m in score_files(params, inputs, period, departments, tmp_path)[1] if "Excel" in m]
+    assert said and said[0].startswith(f"{longest.parent.name}/explain.csv: {len(files[longest]):,} rows")
+    monkeypatch.setattr(output, "EXCEL_ROWS", 1)
+    paid, said = pay_files(params, inputs, period, tmp_path)
+    tables = sorted(f"{p.parent.name}/{p.name}" for p, v in paid.items() if p.suffix == ".csv" and len(v))
+    assert tables and sorted(m.split(":")[0] for m in said if "Excel" in m) == tables
+    measured, said = kpi_files(params, inputs, period, departments, tmp_path)
+    tables = sorted(f"{p.parent.name}/{p.name}" for p, v in measured.items() if len(v))
+    assert tables and sorted(m.split(":")[0] for m in said if "Excel" in m) == tables

@@ -27,7 +27,7 @@ def score_files(params, inputs, period, departments, out, results: dict | None =
     that writes it (a writer process takes the largest while this one scores the others), and
     each scores.csv an output.CodedTable, for a caller that needs neither as a frame itself.
     """
-    from .output import CodedTable, Later
+    from .output import CodedTable, Later, beyond_excel
     from .scorecard import explain_csv, explain_table, score, scores_csv, scores_table
 
     period = Period.parse(period)
@@ -50,7 +50,7 @@ def score_files(params, inputs, period, departments, out, results: dict | None =
     if results is not None:                     # in the order asked for, as the files and messages
         results.update((dept, scored[dept]) for dept in departments)
     files = {path: frame for dept in departments for path, frame in made[dept].items()}
-    return files, [m for dept in departments for m in said[dept]]
+    return files, [m for dept in departments for m in said[dept]] + beyond_excel(files)
 
 
 def pay_files(params, inputs, period, out, departments=None, result=None) -> tuple[dict, list[str]]:
@@ -58,6 +58,7 @@ def pay_files(params, inputs, period, out, departments=None, result=None) -> tup
 
     `result`: a PayResult already computed for the period (else it is computed here).
     """
+    from .output import beyond_excel
     from .pay.commission import statement_writer
     from .pay.run import pay
 
@@ -76,7 +77,7 @@ def pay_files(params, inputs, period, out, departments=None, result=None) -> tup
         for name, kwargs in items:
             files[Path(out) / dept / name] = statement_writer(kwargs)
         messages.append(f"{dept}: {len(items)} statements")
-    return files, messages + result.notes
+    return files, messages + result.notes + beyond_excel(files)
 
 
 def excel_files(params, period, scores: dict, paid, out) -> dict:
@@ -102,6 +103,7 @@ def kpi_files(params, inputs, period, departments, out, result=None) -> tuple[di
     """
     from .kpis.compute import compute
     from .kpis.tables import csv_tables
+    from .output import beyond_excel
 
     if result is None:
         result = compute(params, inputs.records, inputs.roster, Period.parse(period))
@@ -110,4 +112,4 @@ def kpi_files(params, inputs, period, departments, out, result=None) -> tuple[di
         for name, table in csv_tables(result.department(dept), inputs.roster).items():
             files[Path(out) / dept / name] = table
             messages.append(f"{dept}: {name} {len(table)} rows")
-    return files, messages
+    return files, messages + beyond_excel(files)

@@ -343,6 +343,20 @@ def write_all(files: dict) -> None:
             staging.add(path, value)
 
 
+EXCEL_ROWS = 1_048_576    # the most lines a worksheet holds: a CSV's header and 1,048,575 rows
+
+
+def beyond_excel(files: dict) -> list[str]:
+    """A message for each CSV table of `files` with more rows than Excel shows (a quarter's or a
+    year's explain.csv of a big department): Excel opens it cut short, with a warning that is easy
+    to click away."""
+    return [f"{path.parent.name}/{path.name}: {len(value):,} rows, more than an Excel sheet holds "
+            f"({EXCEL_ROWS - 1:,} below the header), so Excel opens it cut short; read it with pandas, or in "
+            "Excel through Data > From Text/CSV loaded into the Data Model"
+            for path, value in ((Path(p), v) for p, v in files.items())
+            if path.suffix.lower() == ".csv" and not callable(value) and len(value) >= EXCEL_ROWS]
+
+
 FORK_ROWS = 100_000       # a table this long is written by a second process, where one can be forked
 
 
