@@ -303,9 +303,13 @@ def test_the_scores_are_written_from_codes_in_their_order(tmp_path):
                 assert expect.iloc[:, 6:-5].isna().any().any(), "a section some cards lack: missing, written empty"
 
 
-def test_the_explanation_is_written_from_its_codes_where_it_can_be(tmp_path):
-    """explain_csv: the explanation's texts as codes (units not rolled up, explanation not made
-    yet) write the bytes of explain_table; otherwise it is explain_table."""
+def test_the_explanation_is_written_from_its_codes_where_it_can_be(tmp_path, monkeypatch):
+    """explain_csv: the explanation's texts as codes (explanation not made yet, months alone or
+    rolled up) write the bytes of explain_table; otherwise it is explain_table. Both are the
+    table the explanation's frames make (its rows per unit, their totals, the roll-ups' means,
+    each person's columns looked up by id), which is what is made where the roster rows of the
+    units are not known."""
+    import perfpay.scorecard as scorecard
     from perfpay.load import load
     from perfpay.params import load_params
     from perfpay.scorecard import explain_csv, explain_table, score
@@ -313,12 +317,18 @@ def test_the_explanation_is_written_from_its_codes_where_it_can_be(tmp_path):
     from conftest import ROOT
 
     params = load_params(ROOT / "params")
-    inputs = load(ROOT / "inputs", params, "2026Q3")
+    inputs = load(ROOT / "inputs", params, "2026")
     kinds = set()
-    for period in ("2026-07", "2026Q3"):                        # units alone; months rolled up to a quarter
+    for period in ("2026-07", "2026Q3", "2026H2", "2026"):     # months alone; rolled up to a quarter, a half, a year
         for department in [None, *inputs.roster["department"].dropna().unique()]:
             expect = explain_table(score(params, inputs, period, department))
             got = explain_csv(score(params, inputs, period, department))
+            with monkeypatch.context() as m:                    # no codes: the frames' own table
+                m.setattr(scorecard, "_unit_columns", lambda *args: None)
+                framed = score(params, inputs, period, department)
+                framed.explain                                  # made now, while there are no codes
+            pd.testing.assert_frame_equal(score(params, inputs, period, department).explain, framed.explain)
+            pd.testing.assert_frame_equal(expect, explain_table(framed))
             kinds.add((period, type(got).__name__))
             if isinstance(got, CodedTable):
                 pd.testing.assert_frame_equal(got.frame(), expect)
@@ -328,7 +338,7 @@ def test_the_explanation_is_written_from_its_codes_where_it_can_be(tmp_path):
             made = score(params, inputs, period, department)
             made.explain                                        # made: written from the frame itself
             assert isinstance(explain_csv(made), pd.DataFrame)
-    assert kinds >= {("2026-07", "CodedTable"), ("2026Q3", "DataFrame")}
+    assert kinds >= {(period, "CodedTable") for period in ("2026-07", "2026Q3", "2026H2", "2026")}
 
 
 def test_real_outputs_of_the_sample_company(tmp_path):

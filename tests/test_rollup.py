@@ -69,6 +69,12 @@ def test_leaver_is_scored_on_the_months_before_leaving(tmp_path, params):
     r = row(res, "E2")
     assert r["units"] == "2026-07"
     assert r["total"] == Decimal("80.00")     # 50 × 0.4 = 20 + 60
+    totals = explain_table(res).query("employee_id == 'E2' and indicator_key == 'total'")
+    assert list(totals["period"]) == ["2026-07", "2026Q3"]    # July's sum, then the quarter's mean of July alone
+    mean = totals.iloc[1]
+    assert (mean["name"], mean["department"], mean["role"]) == ("员工E2", "BD组", "BD商家维护组")
+    assert mean["raw_points"] == mean["points"] == Decimal("80.00")
+    assert mean["note"] == f"mean of 1 scored: 2026-07 80.00 (half-up to 0.01), grade {r['grade']}"
 
 
 def test_mean_rounds_half_up_exactly(tmp_path, params):
