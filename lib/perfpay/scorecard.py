@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from .cards import Card
 from .distinct import Coded, first_codes, firsts, repeated
-from .exact import CENT, cents, decimals, half_up, obj, to_decimal
+from .exact import CENT, cents, decimals, half_up, obj
 from .gather import Base, Gathered, Tables, codes, join_groups, memo_of, roster_codes, roster_dates
 from .output import CodedTable
 from .periods import Period
@@ -609,22 +609,16 @@ def _explain_rows(s: Scored) -> pd.DataFrame:
 def _total_rows(columns, units: pd.DataFrame, raw: np.ndarray, scores: pd.DataFrame, period: Period):
     """Explanation rows for each total: the sum of a unit's points, and the mean of a roll-up."""
     got = units.assign(raw_c=raw)
-    text = pd.Series(to_decimal(got["total_c"]), index=got.index).astype(str)
     note = pd.Series("sum of the indicator points", index=got.index)
     note = note.where(got["raw_c"] >= 0, "sum of the indicator points, floor 0")
     rows = [pd.DataFrame({"period": got["period"], ID: got[ID], "card": got["card"], "raw_c": got["raw_c"],
                           "points_c": got["total_c"], "note": note + ", grade " + got["grade"]})]
-    rolled = scores[scores["unit_periods"] != period.label]
-    if len(rolled):
-        by = got.groupby([ID, "card"], sort=False)
-        listed = by.size().rename("listed").reset_index()
-        listed["listed"] = join_groups(by.ngroup().to_numpy(), (got["period"] + " " + text).to_numpy(dtype=object),
-                                 len(listed), "; ")
-        r = rolled.merge(listed, on=[ID, "card"], how="left")
-        rows.append(pd.DataFrame({
-            "period": period.label, ID: r[ID], "card": r["card"], "raw_c": r["total_c"], "points_c": r["total_c"],
-            "note": "mean of " + r["units"].astype(str) + " scored: " + r["listed"] + " (half-up to 0.01), grade "
-                    + r["grade"]}))
+    up = _rolled_rows(units, scores, period)
+    if len(up.first):
+        mean = pd.array(up.total_c, dtype="Int64")             # as the scores hold it
+        rows.append(pd.DataFrame({"period": period.label, ID: got[ID].to_numpy()[up.first],
+                                  "card": got["card"].to_numpy()[up.first], "raw_c": mean, "points_c": mean,
+                                  "note": up.note}))
     out = pd.concat(rows, ignore_index=True)
     out["section"] = "合计"
     out["indicator_key"] = "total"
